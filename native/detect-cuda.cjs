@@ -53,7 +53,7 @@ function hasStaticCudart(root) {
   );
 }
 
-// nvcc on PATH is often a wrapper script or a symlink farm (e.g. /usr/local/bin/nvcc), so the
+// nvcc on PATH is often a wrapper script or a symlink outside the toolkit, so the
 // toolkit root cannot be derived from its location alone; nvcc's own --dryrun reports TOP.
 function findCudaRoot(nvcc) {
   const candidates = [process.env.CUDA_HOME, process.env.CUDA_PATH];

@@ -8,10 +8,18 @@ const vec3 = z.tuple([finite, finite, finite]);
 const extrinsicSchema = z
   .object({
     translation: vec3,
-    rotation: z.union([
-      z.object({ quaternion: z.tuple([finite, finite, finite, finite]) }).strict(),
-      z.object({ rpy: vec3 }).strict(),
-    ]),
+    rotation: z.union(
+      [
+        z
+          .object({
+            // A zero quaternion is no rotation at all; any other norm is normalized on use.
+            quaternion: z.tuple([finite, finite, finite, finite]).refine((q) => Math.hypot(...q) > 1e-9, 'a quaternion [x, y, z, w] must not be all zeros'),
+          })
+          .strict(),
+        z.object({ rpy: vec3 }).strict(),
+      ],
+      { error: 'expected { quaternion: [x, y, z, w] } or { rpy: [roll, pitch, yaw] } in radians' },
+    ),
   })
   .strict();
 
@@ -106,6 +114,8 @@ export const rigSchema = z
   })
   .strict()
   .superRefine((rig, ctx) => {
+    // With no sensors, "no sensor named X" would only repeat the one real problem.
+    if (rig.sensors.length === 0) return;
     const ids = new Set<string>();
     rig.sensors.forEach((s, i) => {
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sensors', i, 'id'], message: `duplicate sensor id "${s.id}"` });

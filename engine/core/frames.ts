@@ -116,6 +116,10 @@ export function pointFloats(cloud: PointCloud): Float32Array {
     throw new TypeError(`point cloud of ${cloud.sensorId} is not all float32 with a stride divisible by 4`);
   }
   const { data } = cloud;
+  // Checked here because an aligned view reads the underlying buffer, which may run past `data`.
+  if (data.byteLength < cloud.count * cloud.stride) {
+    throw new RangeError(`point cloud of ${cloud.sensorId} declares ${cloud.count} points of ${cloud.stride} bytes but holds ${data.byteLength} bytes`);
+  }
   if (data.byteOffset % 4 === 0) return new Float32Array(data.buffer, data.byteOffset, (cloud.count * cloud.stride) / 4);
   return new Float32Array(data.slice().buffer, 0, (cloud.count * cloud.stride) / 4);
 }

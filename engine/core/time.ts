@@ -38,8 +38,15 @@ export interface SecNsec {
   nsec: number;
 }
 
+/** nsec is always in [0, 1e9), as foxglove.Time and google.protobuf.Timestamp require, so times before the epoch floor. */
 export function nanosToSecNsec(ns: Nanos): SecNsec {
-  return { sec: Number(ns / NS_PER_S), nsec: Number(ns % NS_PER_S) };
+  let sec = ns / NS_PER_S;
+  let nsec = ns % NS_PER_S;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += NS_PER_S;
+  }
+  return { sec: Number(sec), nsec: Number(nsec) };
 }
 
 export function secNsecToNanos(t: { sec?: number | bigint | Long; seconds?: number | bigint | Long; nsec?: number; nanos?: number } | null | undefined): Nanos {
@@ -66,7 +73,14 @@ export function toBigInt(v: number | bigint | Long | string): bigint {
 }
 
 export function formatStamp(ns: Nanos): string {
-  const ms = Number(ns / NS_PER_MS);
-  const sub = (ns % NS_PER_MS).toString().padStart(6, '0');
+  // Floor division, so stamps before the epoch keep a non-negative sub-millisecond part.
+  let msPart = ns / NS_PER_MS;
+  let subPart = ns % NS_PER_MS;
+  if (subPart < 0n) {
+    msPart -= 1n;
+    subPart += NS_PER_MS;
+  }
+  const ms = Number(msPart);
+  const sub = subPart.toString().padStart(6, '0');
   return new Date(ms).toISOString().replace('Z', `${sub}Z`);
 }

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../core/package-root.js';
+import { checkRigFile } from '../config/check-rig.js';
+import { UsageError } from './cli-error.js';
+import { collectDoctorReport, formatDoctorReport } from './doctor.js';
+import { runReplayCommand } from './replay-command.js';
+import { runScenarioGenerate, runScenarioImport, runScenarioInfo } from './scenario-commands.js';
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function buildProgram(): Command {
+  const program = new Command('percept')
+    .description('Real-time streaming perception engine for sensor fusion')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('replay')
+    .description('replay a scenario through the engine and print a summary')
+    .argument('[file]', 'scenario MCAP file')
+    .option('--scenario <name>', 'a bundled scenario (default: "default")')
+    .option('--rig <file>', 'rig YAML/JSON to use instead of the one stored in the scenario')
+    .option('--rate <r>', 'playback rate (1 = real time)')
+    .option('--max', 'as fast as possible (lossless, deterministic)')
+    .option('--loop', 'start over at the end')
+    .option('--start <s>', 'start offset in seconds')
+    .option('--duration <s>', 'seconds of scenario to play')
+    .option('--topics <topic...>', 'only these topics')
+    .option('--summary <file>', 'write the summary as JSON')
+    .option('--quiet', 'no progress bar and no summary table')
+    .action(runReplayCommand);
+
+  const scenario = program.command('scenario').description('make, import and inspect scenarios (MCAP files)');
+  scenario
+    .command('generate')
+    .description('generate a synthetic scenario deterministically from a seed')
+    .option('--preset <name>', 'preset', 'nuscenes-like')
+    .option('--duration <s>', 'seconds', '20')
+    .option('--seed <n>', 'random seed', '1')
+    .requiredOption('--out <file>', 'output MCAP file')
+    .action(runScenarioGenerate);
+  scenario
+    .command('import-kitti')
+    .description('import KITTI object frames (velodyne, image_2, calib, label_2) as a scenario')
+    .argument('<dir>', 'a frame folder or a KITTI training folder')
+    .requiredOption('--out <file>', 'output MCAP file')
+    .action((dir: string, opts: { out: string }) => runScenarioImport('kitti', dir, opts));
+  scenario
+    .command('import-nuscenes')
+    .description('import a nuScenes sample (6 cameras, LiDAR, calibration, boxes) as a scenario')
+    .argument('<dir>', 'folder holding the sample files and its info JSON')
+    .requiredOption('--out <file>', 'output MCAP file')
+    .action((dir: string, opts: { out: string }) => runScenarioImport('nuscenes', dir, opts));
+  scenario
+    .command('info')
+    .description('duration, topics, message counts, rates and schemas of a scenario')
+    .argument('<file>', 'scenario MCAP file')
+    .action(runScenarioInfo);
+
+  program
+    .command('config')
+    .description('rig configuration')
+    .command('check')
+    .description('validate a rig file and summarize it')
+    .argument('<file>', 'rig YAML or JSON')
+    .action((file: string) => {
+      const result = checkRigFile(file);
+      if (!result.ok) {
+        process.stderr.write(`${file}: invalid rig\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(result.summary + '\n');
+    });
+
+  program
+    .command('doctor')
+    .description('versions, native addon backend, CUDA state, ONNX Runtime providers')
+    .action(async () => {
+      process.stdout.write(formatDoctorReport(await collectDoctorReport()) + '\n');
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`percept: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`percept: ${(err as Error).message}\n`);
+    if (process.env.PERCEPT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,217 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { filter, map, tap } from 'rxjs/operators';
+import type { Rig } from './config/rig-schema.js';
+import { MODALITIES, type FrameSet, type GnssFix, type Modality, type SensorFrame } from './core/frames.js';
+import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
+import { EgoFromGnss } from './events/ego-from-gnss.js';
+import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
+import { LatencyWindow, type EngineStats } from './engine-stats.js';
+import { McapEventRecorder } from './publish/mcap-event-recorder.js';
+import type { DropReason } from './sync/drop-reasons.js';
+import { nearestSync } from './sync/nearest-sync.js';
+
+export interface EngineOptions {
+  /** The frames to process: a scenario player's frames$, live adapters, or any Observable of frames. */
+  input: Observable<SensorFrame>;
+  /** Engine clock in Unix nanoseconds; used for latency only, never for decisions. */
+  clock?: () => Nanos;
+}
+
+export interface DroppedFrame {
+  sensorId: string;
+  stamp: Nanos;
+  reason: DropReason;
+}
+
+export interface Engine {
+  readonly rig: Rig;
+  /** Every frame accepted from the input, as it arrives. */
+  readonly frames$: Observable<SensorFrame>;
+  readonly framesets$: Observable<FrameSet>;
+  readonly events$: Observable<PerceptionEvent>;
+  /** Frames that no set used, with the reason. */
+  readonly drops$: Observable<DroppedFrame>;
+  /** Opens the outputs and starts pulling frames from the input. */
+  start(): Promise<void>;
+  /** Stops pulling frames, finishes the outputs' files and closes them. Idempotent. */
+  stop(): Promise<void>;
+  /** Settles when the input has ended (or stop() was called) and the outputs are closed. */
+  readonly done: Promise<void>;
+  /** For adapters and players: a frame of this sensor could not be decoded. */
+  countDecodeError(sensorId: string): void;
+  stats(): EngineStats;
+}
+
+export function createEngine(rig: Rig, options: EngineOptions): Engine {
+  const clock = options.clock ?? createClock();
+  const sensorsById = new Map(rig.sensors.map((s) => [s.id, s]));
+  const framesSubject = new Subject<SensorFrame>();
+  const setsSubject = new Subject<FrameSet>();
+  const eventsSubject = new Subject<PerceptionEvent>();
+  const dropsSubject = new Subject<DroppedFrame>();
+
+  const frameCounts = new Map<string, number>(rig.sensors.map((s) => [s.id, 0]));
+  const byModality = Object.fromEntries(MODALITIES.map((m) => [m, 0])) as Record<Modality, number>;
+  const drops: Partial<Record<DropReason, number>> = {};
+  const decodeErrors = new Map<string, number>();
+  const latency = new LatencyWindow();
+  const lastStamp = new Map<string, Nanos>();
+  // Arrival on the engine clock, kept beside the frame: a replayed frame's receivedAt is the recorded one.
+  const arrival = new WeakMap<SensorFrame, Nanos>();
+  const ego = new EgoFromGnss();
+  let streamTime: Nanos | undefined;
+  let framesets = 0;
+  let partialFramesets = 0;
+  let events = 0;
+  let recorder: McapEventRecorder | undefined;
+  let subscription: Subscription | undefined;
+  let stopping: Promise<void> | undefined;
+  let resolveDone!: () => void;
+  let rejectDone!: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+
+  const onDropped = (frame: { sensorId: string; stamp: Nanos }, reason: DropReason): void => {
+    drops[reason] = (drops[reason] ?? 0) + 1;
+    dropsSubject.next({ sensorId: frame.sensorId, stamp: frame.stamp, reason });
+  };
+
+  const accept = (frame: SensorFrame): boolean => {
+    const sensor = sensorsById.get(frame.sensorId);
+    if (!sensor || sensor.modality !== frame.modality) {
+      onDropped(frame, 'unknown-sensor');
+      return false;
+    }
+    arrival.set(frame, clock());
+    frameCounts.set(frame.sensorId, (frameCounts.get(frame.sensorId) ?? 0) + 1);
+    byModality[frame.modality]++;
+    lastStamp.set(frame.sensorId, frame.stamp);
+    if (streamTime === undefined || frame.stamp > streamTime) streamTime = frame.stamp;
+    return true;
+  };
+
+  const health = (): SensorHealth[] =>
+    rig.sensors.map((s) => {
+      const last = lastStamp.get(s.id);
+      const timeout = millisToNanos(s.timeoutMs ?? Math.max(200, 3000 / s.rateHz));
+      let state: HealthState = 'silent';
+      if (last !== undefined && streamTime !== undefined) {
+        const gap = streamTime - last;
+        state = gap <= timeout ? 'ok' : gap <= 2n * timeout ? 'late' : 'silent';
+      }
+      return { sensorId: s.id, state, frames: frameCounts.get(s.id) ?? 0, errors: decodeErrors.get(s.id) ?? 0 };
+    });
+
+  const toEvent = (set: FrameSet): PerceptionEvent => {
+    let oldest: Nanos | undefined;
+    let newest: Nanos | undefined;
+    for (const frame of set.frames.values()) {
+      const t = arrival.get(frame) ?? set.formedAt;
+      if (oldest === undefined || t < oldest) oldest = t;
+      if (newest === undefined || t > newest) newest = t;
+      if (frame.modality === 'gnss' && frame.sensorId === rig.fusion.egoGnss) egoPose = ego.update(frame as GnssFix) ?? egoPose;
+    }
+    const now = clock();
+    const event: PerceptionEvent = {
+      seq: events,
+      stamp: set.stamp,
+      ego: egoPose,
+      objects: [],
+      audio: [],
+      latency: {
+        syncMs: nanosToMillis(set.formedAt - (newest ?? set.formedAt)),
+        encodeMs: 0,
+        fuseMs: 0,
+        publishMs: 0,
+        totalMs: nanosToMillis(now - (oldest ?? now)),
+      },
+      health: health(),
+      frames: [...set.frames.values()].map((f) => ({ sensorId: f.sensorId, stamp: f.stamp, seq: f.seq })),
+      missing: [...set.missing],
+    };
+    return event;
+  };
+  let egoPose: PerceptionEvent['ego'];
+
+  const finish = async (): Promise<void> => {
+    subscription?.unsubscribe();
+    try {
+      await recorder?.close();
+    } finally {
+      for (const s of [framesSubject, setsSubject, eventsSubject, dropsSubject] as Subject<unknown>[]) s.complete();
+    }
+  };
+
+  const engine: Engine = {
+    rig,
+    frames$: framesSubject.asObservable(),
+    framesets$: setsSubject.asObservable(),
+    events$: eventsSubject.asObservable(),
+    drops$: dropsSubject.asObservable(),
+    done,
+
+    async start() {
+      if (subscription) throw new Error('engine already started');
+      if (rig.outputs.mcap) recorder = await McapEventRecorder.create(rig.outputs.mcap.path, JSON.stringify(rig));
+      const sync = nearestSync({
+        reference: rig.sync.reference,
+        sensors: rig.sensors.map((s) => s.id),
+        toleranceNs: millisToNanos(rig.sync.toleranceMs),
+        timeoutNs: millisToNanos(rig.sync.timeoutMs),
+        clock,
+        onDropped,
+      });
+      subscription = options.input
+        .pipe(
+          filter(accept),
+          tap((frame) => framesSubject.next(frame)),
+          sync,
+          tap((set) => {
+            framesets++;
+            if (set.missing.length > 0) partialFramesets++;
+            setsSubject.next(set);
+          }),
+          map(toEvent),
+        )
+        .subscribe({
+          next: (event) => {
+            events++;
+            latency.add(event.latency.totalMs);
+            eventsSubject.next(event);
+            recorder?.write(event, clock());
+          },
+          error: (err: Error) => {
+            stopping ??= finish().then(() => rejectDone(err), rejectDone);
+          },
+          complete: () => {
+            stopping ??= finish().then(resolveDone, rejectDone);
+          },
+        });
+    },
+
+    stop() {
+      stopping ??= finish().then(resolveDone, rejectDone);
+      return done;
+    },
+
+    countDecodeError(sensorId) {
+      decodeErrors.set(sensorId, (decodeErrors.get(sensorId) ?? 0) + 1);
+    },
+
+    stats() {
+      return {
+        frames: Object.fromEntries(frameCounts),
+        framesByModality: { ...byModality },
+        framesets,
+        partialFramesets,
+        events,
+        drops: { ...drops },
+        decodeErrors: [...decodeErrors.values()].reduce((a, b) => a + b, 0),
+        latencyMs: latency.summary(),
+      };
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,170 @@
+import type { Rig } from './config/rig-schema.js';
+import { MODALITIES, type Modality } from './core/frames.js';
+import { nanosToSeconds, type Nanos } from './core/time.js';
+import { createEngine, type Engine } from './engine.js';
+import type { LatencySummary } from './engine-stats.js';
+import type { PerceptionEvent } from './events/perception-event.js';
+import type { DropReason } from './sync/drop-reasons.js';
+import { openScenario } from '../scenarios/scenario-reader.js';
+import { createPlayer } from '../scenarios/player.js';
+
+export interface ReplayOptions {
+  path: string;
+  /** Overrides the rig stored in the scenario. */
+  rig?: Rig;
+  rate?: number;
+  /** As fast as possible: lossless and deterministic. */
+  max?: boolean;
+  loop?: boolean;
+  startS?: number;
+  durationS?: number;
+  topics?: string[];
+  onEvent?: (event: PerceptionEvent) => void;
+  /** Sensor seconds replayed so far and the total expected. */
+  onProgress?: (doneS: number, totalS: number) => void;
+  /** Warnings worth one line each (unknown topics, decode errors). */
+  onWarning?: (message: string) => void;
+  /** Aborting stops the replay cleanly; the summary covers what ran. */
+  signal?: AbortSignal;
+  /** Called once the engine exists, for callers that want its streams. */
+  onEngine?: (engine: Engine) => void;
+}
+
+/** The closing summary of a replay; also what `percept replay --summary FILE` writes. */
+export interface ReplaySummary {
+  scenario: string;
+  rig: string;
+  frames: Record<string, number>;
+  framesByModality: Record<Modality, number>;
+  framesets: number;
+  partialFramesets: number;
+  events: number;
+  drops: Partial<Record<DropReason, number>>;
+  decodeErrors: number;
+  unknownTopics: string[];
+  latencyMs: LatencySummary;
+  wallS: number;
+  sensorS: number;
+  realtimeFactor: number;
+  interrupted: boolean;
+}
+
+/** Replays a scenario file through the engine from start to end (or until aborted). */
+export async function replayScenario(options: ReplayOptions): Promise<ReplaySummary> {
+  const scenario = await openScenario(options.path);
+  const rig = options.rig ?? scenario.rig;
+  if (!rig) {
+    await scenario.close();
+    throw new Error(`${options.path} holds no rig (percept.rig metadata); pass one with --rig`);
+  }
+  const unknownTopics: string[] = [];
+  let engineRef: Engine | undefined;
+  const player = createPlayer(scenario, {
+    rig,
+    rate: options.rate,
+    max: options.max,
+    loop: options.loop,
+    startOffsetS: options.startS,
+    durationS: options.durationS,
+    topics: options.topics,
+    onUnknownTopic: (topic) => {
+      unknownTopics.push(topic);
+      options.onWarning?.(`skipping topic ${topic}: no sensor of the rig reads it`);
+    },
+    onDecodeError: (sensorId, error) => {
+      engineRef?.countDecodeError(sensorId);
+      options.onWarning?.(`decode error on ${sensorId}: ${error.message}`);
+    },
+  });
+  const engine = createEngine(rig, { input: player.frames$ });
+  engineRef = engine;
+  options.onEngine?.(engine);
+
+  let first: Nanos | undefined;
+  let last: Nanos | undefined;
+  const windowStart = scenario.startTime + BigInt(Math.round((options.startS ?? 0) * 1e9));
+  const totalS = Math.min(nanosToSeconds(scenario.endTime - windowStart), options.durationS ?? Infinity);
+  engine.frames$.subscribe((frame) => {
+    if (first === undefined || frame.stamp < first) first = frame.stamp;
+    if (last === undefined || frame.stamp > last) last = frame.stamp;
+    options.onProgress?.(nanosToSeconds(frame.stamp - windowStart), totalS);
+  });
+  if (options.onEvent) engine.events$.subscribe(options.onEvent);
+
+  let interrupted = false;
+  const onAbort = (): void => {
+    interrupted = true;
+    void engine.stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const started = process.hrtime.bigint();
+  try {
+    await engine.start();
+    await engine.done;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await scenario.close();
+  }
+  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const stats = engine.stats();
+  const sensorS = first !== undefined && last !== undefined ? nanosToSeconds(last - first) : 0;
+  return {
+    scenario: options.path,
+    rig: rig.name,
+    frames: stats.frames,
+    framesByModality: Object.fromEntries(MODALITIES.map((m) => [m, stats.framesByModality[m]])) as Record<Modality, number>,
+    framesets: stats.framesets,
+    partialFramesets: stats.partialFramesets,
+    events: stats.events,
+    drops: stats.drops,
+    decodeErrors: stats.decodeErrors,
+    unknownTopics,
+    latencyMs: stats.latencyMs,
+    wallS,
+    sensorS,
+    realtimeFactor: wallS > 0 ? sensorS / wallS : 0,
+    interrupted,
+  };
+}
+
+export function formatReplaySummary(s: ReplaySummary): string {
+  const rows: [string, string][] = [
+    ['scenario', s.scenario],
+    ['rig', s.rig],
+    ...Object.entries(s.frames).map(([id, n]): [string, string] => [`frames ${id}`, String(n)]),
+    ['frames by modality', MODALITIES.map((m) => `${m} ${s.framesByModality[m]}`).join(', ')],
+    ['frame sets', `${s.framesets} (${s.partialFramesets} partial)`],
+    ['events', String(s.events)],
+    ['drops', Object.entries(s.drops).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'],
+    ['decode errors', String(s.decodeErrors)],
+    ['latency ms', `p50 ${s.latencyMs.p50.toFixed(2)}  p95 ${s.latencyMs.p95.toFixed(2)}  p99 ${s.latencyMs.p99.toFixed(2)}  max ${s.latencyMs.max.toFixed(2)}`],
+    ['sensor time', `${s.sensorS.toFixed(2)} s`],
+    ['wall time', `${s.wallS.toFixed(2)} s`],
+    ['realtime factor', `${s.realtimeFactor.toFixed(2)}×`],
+  ];
+  if (s.unknownTopics.length > 0) rows.push(['skipped topics', s.unknownTopics.join(', ')]);
+  if (s.interrupted) rows.push(['stopped', 'interrupted by a signal']);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** The JSON written by --summary: the documented keys first, then the rest. */
+export function summaryJson(s: ReplaySummary): Record<string, unknown> {
+  return {
+    frames: s.frames,
+    framesByModality: s.framesByModality,
+    events: s.events,
+    drops: s.drops,
+    decodeErrors: s.decodeErrors,
+    latencyMs: s.latencyMs,
+    wallS: s.wallS,
+    sensorS: s.sensorS,
+    realtimeFactor: s.realtimeFactor,
+    framesets: s.framesets,
+    partialFramesets: s.partialFramesets,
+    unknownTopics: s.unknownTopics,
+    interrupted: s.interrupted,
+    scenario: s.scenario,
+    rig: s.rig,
+  };
+}

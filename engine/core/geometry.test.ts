@@ -277,7 +277,7 @@ describe('4×4 matrices', () => {
   });
 
   it('accept a 3×4 matrix (KITTI calibration style) and refuse other sizes', () => {
-    // KITTI 2011_09_26 Tr_velo_to_cam, row-major 3×4.
+    // KITTI raw 2011_09_26 Tr_velo_to_cam (calib_velo_to_cam.txt), row-major 3×4; CC BY-NC-SA 3.0, test data only.
     const veloToCam = [
       7.533745e-3, -9.999714e-1, -6.16602e-4, -4.069766e-3,
       1.480249e-2, 7.280733e-4, -9.998902e-1, -7.631618e-2,
@@ -295,7 +295,10 @@ describe('4×4 matrices', () => {
   });
 });
 
-/** KITTI 2011_09_26 camera 02 (P_rect/K and D from calib_cam_to_cam.txt): strong barrel distortion. */
+/**
+ * KITTI raw 2011_09_26 camera 02 (K and D from calib_cam_to_cam.txt): strong barrel distortion.
+ * KITTI (Geiger et al.) is CC BY-NC-SA 3.0: these numbers are test data only.
+ */
 const KITTI_CAM: CameraModel = {
   width: 1242,
   height: 375,

@@ -29,6 +29,9 @@ function rng(seed: number): () => number {
 // 2023-11-14T22:13:20Z: a typical sensor stamp, far beyond 2^53 nanoseconds.
 const EPOCH_S = 1_700_000_000;
 
+/** protobufjs's Long class (the `long` package it bundles), typed by the members used here. */
+const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): protobuf.Long; isLong(v: unknown): boolean };
+
 describe('secondsToNanos', () => {
   it('is exact for values a double holds exactly', () => {
     expect(secondsToNanos(0)).toBe(0n);
@@ -143,7 +146,7 @@ describe('nanosToSecNsec / secNsecToNanos', () => {
     const Transform = protos.type('foxglove.FrameTransform');
     const bytes = Transform.encode(Transform.fromObject({ timestamp: { seconds: 1_700_000_000, nanos: 42 }, parent_frame_id: 'a', child_frame_id: 'b' })).finish();
     const msg = Transform.decode(bytes) as unknown as { timestamp: { seconds: protobuf.Long; nanos: number } };
-    expect(protobuf.util.Long.isLong(msg.timestamp.seconds)).toBe(true);
+    expect(Long.isLong(msg.timestamp.seconds)).toBe(true);
     expect(secNsecToNanos(msg.timestamp)).toBe(1_700_000_000_000_000_042n);
   });
 });
@@ -156,7 +159,6 @@ describe('toBigInt', () => {
   });
 
   it('converts protobufjs Long values, signed and unsigned, across the whole 64-bit range', () => {
-    const { Long } = protobuf.util;
     const signed = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n, -(2n ** 32n) + 5n, 1_700_000_000_123_456_789n, -1_700_000_000_123_456_789n, 2n ** 63n - 1n, -(2n ** 63n)];
     for (const v of signed) expect(toBigInt(Long.fromString(v.toString(), false))).toBe(v);
     const unsigned = [0n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n];

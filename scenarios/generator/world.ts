@@ -72,6 +72,8 @@ const OUTER_SAME_LANE = -1.5 * LANE_WIDTH;
 const INNER_ONCOMING_LANE = LANE_WIDTH / 2;
 const OUTER_ONCOMING_LANE = 1.5 * LANE_WIDTH;
 const BIKE_OFFSET = ROAD_HALF_WIDTH - 0.5;
+/** Lateral offsets of walking tracks on each sidewalk, 0.8 m or more apart. */
+const SIDEWALK_TRACKS = [ROAD_HALF_WIDTH + 0.6, ROAD_HALF_WIDTH + 1.45, ROAD_HALF_WIDTH + 2.3, ROAD_HALF_WIDTH + 3.1];
 
 const CAR_COLORS: readonly (readonly [number, number, number])[] = [
   [200, 30, 35], [235, 235, 235], [25, 30, 40], [40, 80, 170], [150, 155, 160], [225, 180, 40], [30, 120, 70],
@@ -105,20 +107,32 @@ export function createWorld(seed: number): World {
   laneOfCars(INNER_ONCOMING_LANE, rng.int(2, 3), -rng.uniform(8, 11), rng.uniform(30, 45), 40, 120);
   laneOfCars(OUTER_ONCOMING_LANE, rng.int(2, 3), -rng.uniform(7, 10), rng.uniform(50, 90), 35, 110);
 
-  const pedestrians = rng.int(5, 8);
+  // Each pedestrian walks its own track on a sidewalk, so none walks through another.
+  const tracks = SIDEWALK_TRACKS.flatMap((d) => [-d, d]);
+  for (let i = tracks.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [tracks[i], tracks[j]] = [tracks[j], tracks[i]];
+  }
+  // The first stands or walks near the start on the ego's side, so short scenarios see one.
+  tracks.unshift(...tracks.splice(tracks.findIndex((d) => d < 0), 1));
+  const pedestrians = rng.int(5, Math.min(8, tracks.length));
   for (let i = 0; i < pedestrians; i++) {
-    const side = i === 0 ? -1 : rng.next() < 0.5 ? -1 : 1;
-    // The first stands or walks near the start on the ego's side, so short scenarios see one.
     const s0 = i === 0 ? rng.uniform(10, 20) : rng.uniform(-10, 180);
     const speed = rng.next() < 0.2 ? 0 : (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.8, 1.6);
-    add('pedestrian', side * rng.uniform(ROAD_HALF_WIDTH + 0.8, ROAD_HALF_WIDTH + 3), s0, speed, rng.pick(PEDESTRIAN_COLORS));
+    add('pedestrian', tracks[i], s0, speed, rng.pick(PEDESTRIAN_COLORS));
   }
+  // Cyclists keep to the kerb side of the outer lanes; those on one side share a pace, like cars in a lane.
   const cyclists = rng.int(2, 4);
-  for (let i = 0; i < cyclists; i++) {
-    const oncoming = rng.next() < 0.4;
-    const speed = rng.uniform(4, 6.5);
-    add('cyclist', oncoming ? BIKE_OFFSET : -BIKE_OFFSET, rng.uniform(-20, 150), oncoming ? -speed : speed, rng.pick(CYCLIST_COLORS));
-  }
+  const oncomingCyclists = rng.int(0, Math.min(2, cyclists - 1));
+  const bikeLane = (d: number, count: number, speed: number): void => {
+    let s = rng.uniform(-20, 40);
+    for (let i = 0; i < count; i++) {
+      add('cyclist', d, s, speed, rng.pick(CYCLIST_COLORS));
+      s += rng.uniform(15, 60);
+    }
+  };
+  bikeLane(-BIKE_OFFSET, cyclists - oncomingCyclists, rng.uniform(4, 6.5));
+  bikeLane(BIKE_OFFSET, oncomingCyclists, -rng.uniform(4, 6.5));
   return { seed, anchor: SEAPORT, road, ego, actors };
 }
 

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McapIndexedReader } from '@mcap/core';
+import { FileHandleReadable } from '@mcap/nodejs';
+import { replayScenario } from '../engine/replay.js';
+import { deterministicView, type PerceptionEvent } from '../engine/events/perception-event.js';
+import { generateScenario } from '../scenarios/generator/index.js';
+import { openScenario } from '../scenarios/scenario-reader.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(join(tmpdir(), 'percept-replay-'));
+const scenarioPath = join(dir, 'short.mcap');
+
+/** Runs the CLI from the sources, as `percept ARGS`. */
+function percept(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'engine/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+}
+
+function hashEvents(events: PerceptionEvent[]): string {
+  const json = JSON.stringify(events.map(deterministicView), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return createHash('sha256').update(json).digest('hex');
+}
+
+beforeAll(async () => {
+  await generateScenario({ preset: 'nuscenes-like', durationS: 3, seed: 1, out: scenarioPath });
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('replay', () => {
+  it('replays a generated scenario at full speed: frames of all five modalities become events', async () => {
+    const summary = await replayScenario({ path: scenarioPath, max: true });
+    expect(summary.framesByModality.camera).toBeGreaterThan(0);
+    expect(summary.framesByModality.lidar).toBeGreaterThan(0);
+    expect(summary.framesByModality.radar).toBeGreaterThan(0);
+    expect(summary.framesByModality.gnss).toBeGreaterThan(0);
+    expect(summary.framesByModality.audio).toBeGreaterThan(0);
+    // One event per LiDAR sweep (the reference sensor), 20 Hz.
+    expect(summary.events).toBe(summary.frames.lidar_top);
+    expect(summary.decodeErrors).toBe(0);
+    expect(summary.sensorS).toBeGreaterThan(2.5);
+  });
+
+  it('gives the same events on every full-speed replay', async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const events: PerceptionEvent[] = [];
+      await replayScenario({ path: scenarioPath, max: true, onEvent: (e) => events.push(e) });
+      expect(events.length).toBeGreaterThan(0);
+      runs.push(hashEvents(events));
+    }
+    expect(runs[1]).toBe(runs[0]);
+  });
+
+  it('events carry the stamps of the frames they were made from and the ego pose from GNSS', async () => {
+    const events: PerceptionEvent[] = [];
+    await replayScenario({ path: scenarioPath, max: true, onEvent: (e) => events.push(e) });
+    const e = events[10];
+    const lidar = e.frames.find((f) => f.sensorId === 'lidar_top')!;
+    expect(lidar.stamp).toBe(e.stamp);
+    for (const f of e.frames) expect(Number(f.stamp - e.stamp) / 1e6).toBeLessThanOrEqual(60);
+    expect(e.ego).toBeDefined();
+    expect(Math.abs(e.ego!.latitude - 42.336)).toBeLessThan(0.01);
+  });
+
+  it('percept replay --max --summary writes the documented JSON', () => {
+    const summaryPath = join(dir, 'summary.json');
+    const r = percept(['replay', scenarioPath, '--max', '--summary', summaryPath, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    for (const key of ['frames', 'framesByModality', 'events', 'drops', 'decodeErrors', 'latencyMs', 'wallS', 'sensorS']) expect(s).toHaveProperty(key);
+    for (const m of ['camera', 'lidar', 'radar', 'gnss', 'audio']) expect(s.framesByModality[m]).toBeGreaterThan(0);
+    for (const q of ['p50', 'p95', 'p99', 'max']) expect(typeof s.latencyMs[q]).toBe('number');
+    expect(Object.keys(s.frames)).toHaveLength(13);
+  });
+
+  it('prints a summary table and honours --duration and --topics', () => {
+    const r = percept(['replay', scenarioPath, '--max', '--duration', '1', '--topics', '/lidar_top/points', '/gnss/fix']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/realtime factor/);
+    expect(r.stdout).toMatch(/frames lidar_top\s+2[01]\b/);
+    expect(r.stdout).toMatch(/frames cam_front\s+0\b/);
+  });
+
+  it('exits 2 with one line for a missing file, a bad rig and a bad argument', () => {
+    const missing = percept(['replay', join(dir, 'nope.mcap')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/nope\.mcap/);
+
+    const badRig = join(dir, 'bad-rig.yaml');
+    writeFileSync(badRig, 'name: x\nsensors: []\nsync: { policy: nearest, reference: a }\n');
+    const rig = percept(['replay', scenarioPath, '--rig', badRig]);
+    expect(rig.status).toBe(2);
+    expect(rig.stderr).toMatch(/sensors/);
+    expect(rig.stderr).not.toMatch(/at .*\.ts:\d+/);
+
+    const rate = percept(['replay', scenarioPath, '--rate', '-1']);
+    expect(rate.status).toBe(2);
+    expect(rate.stderr).toMatch(/--rate/);
+
+    const check = percept(['config', 'check', badRig]);
+    expect(check.status).toBe(2);
+  });
+
+  it('shuts down within 2 s on SIGINT, with its output file finished', async () => {
+    const eventsPath = join(dir, 'events.mcap');
+    const scenario = await openScenario(scenarioPath);
+    const rigPath = join(dir, 'rig.json');
+    writeFileSync(rigPath, JSON.stringify({ ...(scenario.rigInput as object), outputs: { mcap: { path: eventsPath } } }));
+    await scenario.close();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'engine/cli/main.ts'), 'replay', scenarioPath, '--rig', rigPath, '--rate', '1', '--quiet'], { cwd: root });
+    await new Promise((r) => setTimeout(r, 2000));
+    const signalled = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(Date.now() - signalled).toBeLessThan(2000);
+    expect(code).toBe(0);
+    expect(existsSync(eventsPath)).toBe(true);
+    const handle = await open(eventsPath);
+    const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
+    expect(reader.footer).toBeDefined();
+    await handle.close();
+  });
+});

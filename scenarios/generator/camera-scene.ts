@@ -82,6 +82,11 @@ export class CameraRenderer {
   readonly #sky: RgbImage;
   readonly #quad = new Float64Array(12);
 
+  /** Bytes of one RGB image of this camera. */
+  get bytes(): number {
+    return this.#sky.data.length;
+  }
+
   constructor(cam: CameraModel, mount: Mount) {
     this.#cam = cam;
     this.#mount = mount;
@@ -90,9 +95,20 @@ export class CameraRenderer {
     fillVerticalGradient(this.#sky, SKY_TOP, SKY_HORIZON);
   }
 
-  /** The camera's picture at time t (seconds since the scenario start), as RGB. */
-  render(world: World, t: number): RgbImage {
-    const img: RgbImage = { width: this.#cam.width, height: this.#cam.height, data: this.#sky.data.slice() };
+  /**
+   * The camera's picture at time t (seconds since the scenario start), as RGB; painted into `into`
+   * (width·height·3 bytes) when given, so a caller can recycle image buffers.
+   */
+  render(world: World, t: number, into?: Uint8Array): RgbImage {
+    let data: Uint8Array;
+    if (into) {
+      if (into.length !== this.#sky.data.length) throw new RangeError(`image buffer of ${into.length} bytes; this camera needs ${this.#sky.data.length}`);
+      data = into;
+      data.set(this.#sky.data);
+    } else {
+      data = this.#sky.data.slice();
+    }
+    const img: RgbImage = { width: this.#cam.width, height: this.#cam.height, data };
     const ego = egoState(world, t);
     const pose = sensorPose(this.#mount, ego);
     this.#projector.setPose(pose);

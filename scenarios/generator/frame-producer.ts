@@ -10,7 +10,7 @@ import { CameraRenderer } from './camera-scene.js';
 import { gnssEpoch } from './gnss.js';
 import { groundTruthAt } from './ground-truth.js';
 import { encodeJpeg } from './jpeg.js';
-import { LIDAR_FIELDS, LIDAR_STRIDE, castLidarSweep } from './lidar.js';
+import { HDL32_LIKE, LIDAR_FIELDS, LIDAR_STRIDE, castLidarSweep } from './lidar.js';
 import { createRng, deriveSeed, stringSeed } from './prng.js';
 import { scanRadar } from './radar.js';
 import { scenarioSeconds, type ScheduledFrame } from './schedule.js';
@@ -42,6 +42,9 @@ export class FrameProducer {
   readonly #mounts = new Map<string, Mount>();
   readonly #renderers = new Map<string, CameraRenderer>();
   readonly #microphones = new Map<string, MicrophoneSynth>();
+  /** Image buffers whose JPEG is done, ready to paint the next frame into (GC churn otherwise dominates). */
+  readonly #freeImages: Uint8Array[] = [];
+  readonly #lidarScratch = new Float32Array(HDL32_LIKE.beams * HDL32_LIKE.azimuthSteps * (LIDAR_STRIDE / 4));
 
   constructor(world: World, rig: Rig, start: Nanos, durationS: number) {
     this.#world = world;
@@ -64,6 +67,11 @@ export class FrameProducer {
     }
   }
 
+  #takeImage(bytes: number): Uint8Array {
+    const i = this.#freeImages.findIndex((b) => b.length === bytes);
+    return i >= 0 ? this.#freeImages.splice(i, 1)[0] : new Uint8Array(bytes);
+  }
+
   produce(item: ScheduledFrame): Promise<ProducedFrame> | ProducedFrame {
     const { sensor, delayNs, phaseNs } = item.timing;
     const base = {
@@ -74,14 +82,16 @@ export class FrameProducer {
     const mount = this.#mounts.get(sensor.id)!;
     switch (sensor.modality) {
       case 'camera': {
-        const img = this.#renderers.get(sensor.id)!.render(this.#world, t);
+        const renderer = this.#renderers.get(sensor.id)!;
+        const img = renderer.render(this.#world, t, this.#takeImage(renderer.bytes));
         return encodeJpeg(img).then((data) => {
+          this.#freeImages.push(img.data);
           const frame: CameraFrame = { ...base, modality: 'camera', encoding: 'jpeg', width: 0, height: 0, data };
           return { frame };
         });
       }
       case 'lidar': {
-        const sweep = castLidarSweep(this.#world, mount, t, 1 / sensor.rateHz, rng);
+        const sweep = castLidarSweep(this.#world, mount, t, 1 / sensor.rateHz, rng, HDL32_LIKE, this.#lidarScratch);
         const frame: PointCloud = { ...base, modality: 'lidar', fields: LIDAR_FIELDS, stride: LIDAR_STRIDE, count: sweep.count, data: sweep.data };
         return { frame, groundTruth: { stamp: item.stamp, ...groundTruthAt(this.#world, t, sweep.hitsPerActor) } };
       }

@@ -87,7 +87,7 @@ describe('generateScenario (nuscenes-like, 1.5 s)', () => {
       const ground = pts.filter((p) => Math.abs(p.z) < 0.1).length;
       expect(ground / pts.length).toBeGreaterThan(0.5);
       for (const o of file.groundTruth[i].objects) {
-        if (o.lidarPoints < 10 || Math.hypot(o.position.x, o.position.y) > 40) continue;
+        if ((o.lidarPoints ?? 0) < 10 || Math.hypot(o.position.x, o.position.y) > 40) continue;
         // The sweep takes 50 ms: an actor seen early in it has moved by up to its relative speed × 50 ms.
         const margin = 0.25 + 0.05 * Math.hypot(o.velocity.x, o.velocity.y) + 0.05 * 10;
         const c = Math.cos(o.yaw), s = Math.sin(o.yaw);
@@ -95,7 +95,7 @@ describe('generateScenario (nuscenes-like, 1.5 s)', () => {
           const dx = p.x - o.position.x, dy = p.y - o.position.y;
           return Math.abs(c * dx + s * dy) <= o.size.x / 2 + margin && Math.abs(-s * dx + c * dy) <= o.size.y / 2 + margin && Math.abs(p.z - o.position.z) <= o.size.z / 2 + 0.1;
         }).length;
-        expect(inside, `actor ${o.id} (${o.label}) in sweep ${i}`).toBeGreaterThanOrEqual(0.8 * o.lidarPoints);
+        expect(inside, `actor ${o.id} (${o.label}) in sweep ${i}`).toBeGreaterThanOrEqual(0.8 * (o.lidarPoints ?? 0));
         checked++;
       }
     });

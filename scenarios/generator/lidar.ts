@@ -1,7 +1,7 @@
 import type { PointField } from '../../engine/core/frames.js';
 import { rayBoxEntry } from './boxes.js';
 import type { Rng } from './prng.js';
-import { roadCoordinates, surfaceAt } from './road.js';
+import { surfaceAtPoint } from './road.js';
 import { sensorPose, type Mount } from './sensor-pose.js';
 import { actorState, egoState, emptyState, wrapAngle, type ActorLabel, type World } from './world.js';
 
@@ -51,7 +51,9 @@ const SWEEP_MOTION_MARGIN = 1.5;
  * as it is then, and its points are expressed in the LiDAR frame as it is at the stamp (ego motion
  * compensated, as nuScenes does). Rays that hit nothing within range are dropped.
  */
-export function castLidarSweep(world: World, mount: Mount, stampS: number, periodS: number, rng: Rng, model: LidarModel = HDL32_LIKE): LidarSweep {
+export function castLidarSweep(
+  world: World, mount: Mount, stampS: number, periodS: number, rng: Rng, model: LidarModel = HDL32_LIKE, scratch?: Float32Array,
+): LidarSweep {
   const { beams, azimuthSteps: columns, maxRange } = model;
   const actors = world.actors;
   const sinEl = new Float64Array(beams);
@@ -87,7 +89,9 @@ export function castLidarSweep(world: World, mount: Mount, stampS: number, perio
     candidateHalfWidth[i] = dist <= reach ? Math.PI : Math.asin(reach / dist);
   }
 
-  const out = new Float32Array(beams * columns * FLOATS_PER_POINT);
+  // One float per field for every ray; a caller casting many sweeps lends the same scratch each time.
+  const capacity = beams * columns * FLOATS_PER_POINT;
+  const out = scratch && scratch.length >= capacity ? scratch : new Float32Array(capacity);
   const hits = new Int32Array(actors.length);
   const actorX = new Float64Array(actors.length);
   const actorY = new Float64Array(actors.length);
@@ -141,8 +145,7 @@ export function castLidarSweep(world: World, mount: Mount, stampS: number, perio
       const pz = pose.oz + range * dz;
       let intensity: number;
       if (what === GROUND) {
-        const { s, d } = roadCoordinates(world.road, px, py);
-        const [base, spread] = GROUND_INTENSITY[surfaceAt(s, d)];
+        const [base, spread] = GROUND_INTENSITY[surfaceAtPoint(world.road, px, py)];
         intensity = base + spread * rng.next();
       } else {
         hits[what]++;

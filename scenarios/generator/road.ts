@@ -63,13 +63,28 @@ export const SOLID_LINES: readonly number[] = [-0.12, 0.12, -(ROAD_HALF_WIDTH - 
 export const DASHED_LINES: readonly number[] = [-LANE_WIDTH, LANE_WIDTH];
 
 export function surfaceAt(s: number, d: number): Surface {
+  const across = surfaceAcross(d);
+  if (across !== 'dash-line') return across;
+  return ((s % DASH_PERIOD) + DASH_PERIOD) % DASH_PERIOD < DASH_LENGTH ? 'marking' : 'asphalt';
+}
+
+/** The surface at a world point; the costly arc length is only worked out on a dashed line. */
+export function surfaceAtPoint(road: Road, x: number, y: number): Surface {
+  const k = road.curvature;
+  const cx = road.x0 - Math.sin(road.heading0) / k;
+  const cy = road.y0 + Math.cos(road.heading0) / k;
+  const d = 1 / k - Math.sign(k) * Math.hypot(x - cx, y - cy);
+  const across = surfaceAcross(d);
+  return across === 'dash-line' ? surfaceAt(roadCoordinates(road, x, y).s, d) : across;
+}
+
+/** What lies at lateral offset d, or 'dash-line' where that depends on the arc length too. */
+function surfaceAcross(d: number): Surface | 'dash-line' {
   const ad = Math.abs(d);
   if (ad > SIDEWALK_OUTER) return 'terrain';
   if (ad > ROAD_HALF_WIDTH) return 'sidewalk';
   const half = MARKING_WIDTH / 2;
-  for (const line of SOLID_LINES) if (Math.abs(d - line) <= half) return 'marking';
-  for (const line of DASHED_LINES) {
-    if (Math.abs(d - line) <= half && ((s % DASH_PERIOD) + DASH_PERIOD) % DASH_PERIOD < DASH_LENGTH) return 'marking';
-  }
+  for (let i = 0; i < SOLID_LINES.length; i++) if (Math.abs(d - SOLID_LINES[i]) <= half) return 'marking';
+  for (let i = 0; i < DASHED_LINES.length; i++) if (Math.abs(d - DASHED_LINES[i]) <= half) return 'dash-line';
   return 'asphalt';
 }

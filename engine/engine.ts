@@ -160,6 +160,8 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
         sensors: rig.sensors.map((s) => s.id),
         toleranceNs: millisToNanos(rig.sync.toleranceMs),
         timeoutNs: millisToNanos(rig.sync.timeoutMs),
+        // Half the nominal period: real sensors jitter, but none runs at twice its rate.
+        minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(500 / s.rateHz)])),
         clock,
         onDropped,
       });

@@ -77,7 +77,7 @@ describe('replay', () => {
     for (const key of ['frames', 'framesByModality', 'events', 'drops', 'decodeErrors', 'latencyMs', 'wallS', 'sensorS']) expect(s).toHaveProperty(key);
     for (const m of ['camera', 'lidar', 'radar', 'gnss', 'audio']) expect(s.framesByModality[m]).toBeGreaterThan(0);
     for (const q of ['p50', 'p95', 'p99', 'max']) expect(typeof s.latencyMs[q]).toBe('number');
-    expect(Object.keys(s.frames)).toHaveLength(13);
+    expect(Object.keys(s.frames)).toHaveLength(14);
   });
 
   it('prints a summary table and honours --duration and --topics', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import type { GnssFix, SensorFrame } from '../core/frames.js';
 import { nearestSync } from './nearest-sync.js';
 import type { DropReason } from './drop-reasons.js';
@@ -90,5 +90,29 @@ describe('nearestSync', () => {
     const first = await run(input);
     const second = await run(input);
     expect(second).toEqual(first);
+  });
+});
+
+describe('nearestSync with inter-message lower bounds', () => {
+  it('emits without waiting for a frame that could not be nearer than the one held', async () => {
+    const emittedAfter: string[] = [];
+    const input = frames(['a', 98], ['ref', 100], ['b', 101], ['a', 140]);
+    const labels = ['a98', 'ref100', 'b101', 'a140'];
+    let i = 0;
+    const sets = await lastValueFrom(
+      from(input).pipe(
+        tap(() => i++),
+        nearestSync({
+          reference: 'ref', sensors: ['ref', 'a', 'b'], toleranceNs: 20n * MS, timeoutNs: 100n * MS, clock: () => 0n,
+          // a and b run at 25 Hz at most: their next frames come ≥ 40 ms after the last.
+          minIntervalNs: new Map([['a', 40n * MS], ['b', 40n * MS]]),
+        }),
+        tap(() => emittedAfter.push(labels[i - 1])),
+        toArray(),
+      ),
+    );
+    // b@101 is 1 ms off and b's next frame is ≥ 141: nothing better can come, so the set leaves at once.
+    expect(emittedAfter).toEqual(['b101']);
+    expect(Object.fromEntries([...sets[0].frames].map(([id, f]) => [id, Number(f.stamp / MS)]))).toEqual({ ref: 100, a: 98, b: 101 });
   });
 });

@@ -12,6 +12,11 @@ export interface NearestSyncOptions {
   toleranceNs: Nanos;
   /** Once the newest stamp seen on any sensor is this far past a reference stamp, the set goes out with what it has. */
   timeoutNs: Nanos;
+  /**
+   * Per sensor, the least time between two of its frames (message_filters' inter-message lower
+   * bound). Knowing it, a set need not wait for a frame that could not beat the one it holds.
+   */
+  minIntervalNs?: ReadonlyMap<string, Nanos>;
   /** Frames kept per sensor while waiting; older ones are dropped as queue-overflow. */
   queueSize?: number;
   /** Stamps the set's formation time; never used for decisions, so replays stay deterministic. */
@@ -62,14 +67,23 @@ export function nearestSync(options: NearestSyncOptions): OperatorFunction<Senso
         return best;
       };
 
+      /** Whether no frame still to come from this sensor could be nearer to `stamp` than what is here. */
+      const sensorSettled = (sensor: string, stamp: Nanos): boolean => {
+        const last = latest.get(sensor);
+        if (last === undefined) return false;
+        if (last >= stamp + toleranceNs) return true;
+        const bound = options.minIntervalNs?.get(sensor) ?? 0n;
+        if (bound <= 0n) return false;
+        const earliestNext = last + bound;
+        if (earliestNext > stamp + toleranceNs) return true;
+        const held = nearest(sensor, stamp);
+        // On a tie the earlier frame wins, so a future frame must be strictly nearer to matter.
+        return held !== undefined && earliestNext >= stamp && earliestNext - stamp >= absDiff(held.frame.stamp, stamp);
+      };
+
       const isSettled = (ref: SensorFrame): boolean => {
         if (streamTime !== undefined && streamTime - ref.stamp >= timeoutNs) return true;
-        for (const sensor of sensors) {
-          if (sensor === reference) continue;
-          const last = latest.get(sensor);
-          if (last === undefined || last < ref.stamp + toleranceNs) return false;
-        }
-        return true;
+        return sensors.every((sensor) => sensor === reference || sensorSettled(sensor, ref.stamp));
       };
 
       const emit = (ref: SensorFrame): void => {

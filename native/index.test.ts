@@ -11,21 +11,14 @@ import {
   transformPointsAsync,
 } from './index.js';
 import { transformPointsReference } from './transform-points.js';
+import { createRng } from '../engine/core/prng.js';
 
-// Deterministic PRNG so a failure reproduces.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform [0, 1) numbers from a seed, so a failure reproduces. */
+const seededRandom = (seed: number): (() => number) => createRng(seed).next;
+
 
 function randomPoints(count: number, stride: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const pts = new Float32Array(count * stride);
   for (let i = 0; i < pts.length; i++) pts[i] = (rand() - 0.5) * 200;
   return pts;
@@ -33,7 +26,7 @@ function randomPoints(count: number, stride: number, seed: number): Float32Array
 
 /** Row-major rotation about an arbitrary axis plus a translation. */
 function rigidMatrix(seed: number): Float64Array {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   let ax = rand() - 0.5, ay = rand() - 0.5, az = rand() - 0.5;
   const len = Math.hypot(ax, ay, az);
   ax /= len; ay /= len; az /= len;

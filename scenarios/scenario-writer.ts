@@ -9,10 +9,13 @@ import { cameraMatrix } from '../engine/core/geometry.js';
 import { loadProtos } from '../engine/core/proto.js';
 import { nanosToSecNsec, type Nanos } from '../engine/core/time.js';
 import { encodeFrame } from './frame-codec.js';
+import type { EgoPose } from '../engine/events/perception-event.js';
 import {
   CALIBRATION_SCHEMA, CALIBRATION_TOPIC, CAMERA_INFO_SCHEMA, GROUND_TRUTH_SCHEMA, GROUND_TRUTH_TOPIC, RIG_METADATA,
   SCENARIO_METADATA, SCHEMA_OF_MODALITY, cameraInfoTopic, sensorTopic,
 } from './topics.js';
+
+export type { EgoPose };
 
 export interface GroundTruthObject {
   id: number;
@@ -24,14 +27,6 @@ export interface GroundTruthObject {
   lidarPoints?: number;
 }
 
-export interface EgoPose {
-  position: { x: number; y: number; z: number };
-  yaw: number;
-  latitude: number;
-  longitude: number;
-  altitude: number;
-  speed: number;
-}
 
 export interface ScenarioWriterOptions {
   /** The rig as written: it is stored verbatim in the file's metadata. */

@@ -24,18 +24,11 @@ import {
   type Transform,
   type Vec3,
 } from './geometry.js';
+import { createRng } from './prng.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform [0, 1) numbers from a seed, so a failure reproduces. */
+const seededRandom = (seed: number): (() => number) => createRng(seed).next;
+
 
 const uniform = (next: () => number, lo: number, hi: number): number => lo + (hi - lo) * next();
 
@@ -96,7 +89,7 @@ describe('quaternions', () => {
   });
 
   it('multiplies as rotation composition: (a·b) rotates by b, then by a', () => {
-    const next = rng(10);
+    const next = seededRandom(10);
     for (let i = 0; i < 200; i++) {
       const a = randomQuat(next), b = randomQuat(next);
       const v = { x: uniform(next, -3, 3), y: uniform(next, -3, 3), z: uniform(next, -3, 3) };
@@ -107,7 +100,7 @@ describe('quaternions', () => {
   });
 
   it('rotate agrees with the rotation matrix', () => {
-    const next = rng(11);
+    const next = seededRandom(11);
     for (let i = 0; i < 200; i++) {
       const q = randomQuat(next);
       const v = { x: uniform(next, -3, 3), y: uniform(next, -3, 3), z: uniform(next, -3, 3) };
@@ -124,7 +117,7 @@ describe('quaternions', () => {
 
 describe('Euler angles (intrinsic Z-Y-X: yaw, then pitch, then roll)', () => {
   it('matches Rz(yaw)·Ry(pitch)·Rx(roll)', () => {
-    const next = rng(20);
+    const next = seededRandom(20);
     for (let i = 0; i < 200; i++) {
       const roll = uniform(next, -Math.PI, Math.PI), pitch = uniform(next, -Math.PI / 2, Math.PI / 2), yaw = uniform(next, -Math.PI, Math.PI);
       const expected = mat3Multiply(rotZ(yaw), mat3Multiply(rotY(pitch), rotX(roll)));
@@ -134,7 +127,7 @@ describe('Euler angles (intrinsic Z-Y-X: yaw, then pitch, then roll)', () => {
   });
 
   it('round-trips the angles away from gimbal lock', () => {
-    const next = rng(21);
+    const next = seededRandom(21);
     for (let i = 0; i < 5000; i++) {
       const roll = uniform(next, -Math.PI, Math.PI), pitch = uniform(next, -1.55, 1.55), yaw = uniform(next, -Math.PI, Math.PI);
       const e = quatToEuler(quatFromEuler(roll, pitch, yaw));
@@ -145,7 +138,7 @@ describe('Euler angles (intrinsic Z-Y-X: yaw, then pitch, then roll)', () => {
   });
 
   it('round-trips the rotation at and near gimbal lock', () => {
-    const next = rng(22);
+    const next = seededRandom(22);
     for (const eps of [0, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-5]) {
       for (let i = 0; i < 500; i++) {
         const sign = next() < 0.5 ? 1 : -1;
@@ -158,7 +151,7 @@ describe('Euler angles (intrinsic Z-Y-X: yaw, then pitch, then roll)', () => {
   });
 
   it('gives pitch in [-π/2, π/2] for any rotation', () => {
-    const next = rng(23);
+    const next = seededRandom(23);
     for (let i = 0; i < 2000; i++) {
       const q = randomQuat(next);
       const e = quatToEuler(q);
@@ -170,7 +163,7 @@ describe('Euler angles (intrinsic Z-Y-X: yaw, then pitch, then roll)', () => {
 
 describe('rotation matrices', () => {
   it('round-trip through quatToMatrix3 / quatFromMatrix3 for random rotations', () => {
-    const next = rng(30);
+    const next = seededRandom(30);
     for (let i = 0; i < 5000; i++) {
       const q = randomQuat(next);
       expect(quatDistance(quatFromMatrix3(quatToMatrix3(q)), q)).toBeLessThan(1e-14);
@@ -178,7 +171,7 @@ describe('rotation matrices', () => {
   });
 
   it('round-trip near 180° turns, where every branch of Shepperd’s method is taken', () => {
-    const next = rng(31);
+    const next = seededRandom(31);
     const axes: Vec3[] = [{ x: 1, y: 0, z: 0 }, { x: 0, y: 1, z: 0 }, { x: 0, y: 0, z: 1 }, { x: 1, y: 1, z: 0 }, { x: 0.2, y: -0.3, z: 0.9 }];
     for (const axis of axes) {
       const n = Math.hypot(axis.x, axis.y, axis.z);
@@ -195,7 +188,7 @@ describe('rotation matrices', () => {
   });
 
   it('quatToMatrix3 is orthonormal with determinant 1', () => {
-    const next = rng(32);
+    const next = seededRandom(32);
     for (let i = 0; i < 200; i++) {
       const m = quatToMatrix3(randomQuat(next));
       const mt = [m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]];
@@ -209,7 +202,7 @@ describe('rotation matrices', () => {
 
 describe('transforms', () => {
   it('compose with the inverse gives the identity, on either side', () => {
-    const next = rng(40);
+    const next = seededRandom(40);
     for (let i = 0; i < 1000; i++) {
       const t = randomTransform(next);
       for (const id of [composeTransforms(t, invertTransform(t)), composeTransforms(invertTransform(t), t)]) {
@@ -220,7 +213,7 @@ describe('transforms', () => {
   });
 
   it('composition applies b first, then a, and is associative', () => {
-    const next = rng(41);
+    const next = seededRandom(41);
     for (let i = 0; i < 500; i++) {
       const a = randomTransform(next), b = randomTransform(next), c = randomTransform(next);
       const p = { x: uniform(next, -20, 20), y: uniform(next, -20, 20), z: uniform(next, -20, 20) };
@@ -233,7 +226,7 @@ describe('transforms', () => {
   });
 
   it('invert undoes transformPoint, and the identity leaves points alone', () => {
-    const next = rng(42);
+    const next = seededRandom(42);
     for (let i = 0; i < 500; i++) {
       const t = randomTransform(next);
       const p = { x: uniform(next, -20, 20), y: uniform(next, -20, 20), z: uniform(next, -20, 20) };
@@ -251,7 +244,7 @@ describe('transforms', () => {
 
 describe('4×4 matrices', () => {
   it('round-trip a transform', () => {
-    const next = rng(50);
+    const next = seededRandom(50);
     for (let i = 0; i < 1000; i++) {
       const t = randomTransform(next);
       const back = transformFromMatrix4(transformToMatrix4(t));
@@ -261,7 +254,7 @@ describe('4×4 matrices', () => {
   });
 
   it('act on homogeneous points as transformPoint does, and multiply as composition', () => {
-    const next = rng(51);
+    const next = seededRandom(51);
     for (let i = 0; i < 200; i++) {
       const a = randomTransform(next), b = randomTransform(next);
       const m = transformToMatrix4(a);
@@ -355,7 +348,7 @@ describe('projectPoint', () => {
   });
 
   it('matches the equations of OpenCV’s documented camera model', () => {
-    const next = rng(60);
+    const next = seededRandom(60);
     const [k1, k2, p1, p2, k3] = KITTI_CAM.distortion;
     for (let i = 0; i < 2000; i++) {
       const z = uniform(next, 0.5, 80);
@@ -388,7 +381,7 @@ describe('projectPoint', () => {
 
 describe('unprojectPixel', () => {
   it('inverts projectPoint within 1e-6 px across the whole image for moderate distortion', () => {
-    const next = rng(70);
+    const next = seededRandom(70);
     const cam: CameraModel = { width: 1280, height: 720, fx: 900, fy: 900, cx: 640, cy: 360, distortionModel: 'plumb_bob', distortion: [-0.28, 0.07, 0.0002, 0.00002, 0] };
     let worst = 0;
     for (let i = 0; i < 5000; i++) {
@@ -412,7 +405,7 @@ describe('unprojectPixel', () => {
   });
 
   it('recovers the ray of a projected point for moderate distortion', () => {
-    const next = rng(71);
+    const next = seededRandom(71);
     const cams: CameraModel[] = [
       KITTI_CAM,
       { ...KITTI_CAM, distortion: [-0.1, 0.01, 0.001, -0.001, 0] },

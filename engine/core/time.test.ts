@@ -13,18 +13,11 @@ import {
   toBigInt,
 } from './time.js';
 import { loadProtos } from './proto.js';
+import { createRng } from './prng.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform [0, 1) numbers from a seed, so a failure reproduces. */
+const seededRandom = (seed: number): (() => number) => createRng(seed).next;
+
 
 // 2023-11-14T22:13:20Z: a typical sensor stamp, far beyond 2^53 nanoseconds.
 const EPOCH_S = 1_700_000_000;
@@ -47,7 +40,7 @@ describe('secondsToNanos', () => {
   });
 
   it('at epoch scale lands within 1 ns of the exact value of the double', () => {
-    const next = rng(1);
+    const next = seededRandom(1);
     for (let i = 0; i < 2000; i++) {
       const s = EPOCH_S + next() * 1e8;
       // s = whole + frac exactly (Sterbenz), so frac·1e9 is the only rounding: compare against
@@ -78,7 +71,7 @@ describe('secondsToNanos', () => {
 
 describe('nanosToSeconds', () => {
   it('gives the nearest double at epoch scale (within half an ulp, 2^-23 s)', () => {
-    const next = rng(2);
+    const next = seededRandom(2);
     const halfUlpNs = 120n; // doubles in [2^30, 2^31) s are 2^-22 s ≈ 238 ns apart
     for (let i = 0; i < 2000; i++) {
       const ns = BigInt(EPOCH_S) * NS_PER_S + BigInt(Math.floor(next() * 1e9)) + BigInt(Math.floor(next() * 1e6)) * NS_PER_S;
@@ -90,7 +83,7 @@ describe('nanosToSeconds', () => {
   });
 
   it('round-trips every double at epoch scale exactly', () => {
-    const next = rng(3);
+    const next = seededRandom(3);
     for (let i = 0; i < 2000; i++) {
       const s = EPOCH_S + next() * 1e6;
       expect(nanosToSeconds(secondsToNanos(s))).toBe(s);
@@ -126,7 +119,7 @@ describe('nanosToSecNsec / secNsecToNanos', () => {
   });
 
   it('round-trips', () => {
-    const next = rng(4);
+    const next = seededRandom(4);
     for (let i = 0; i < 500; i++) {
       const ns = BigInt(Math.floor((next() - 0.5) * 4e9)) * NS_PER_S + BigInt(Math.floor(next() * 1e9));
       expect(secNsecToNanos(nanosToSecNsec(ns))).toBe(ns);

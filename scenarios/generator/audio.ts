@@ -1,4 +1,4 @@
-import { createRng, deriveSeed, type Rng } from './prng.js';
+import { createRng, deriveSeed, type Rng } from '../../engine/core/prng.js';
 import { egoState, type World } from './world.js';
 
 /** One utterance from the speech asset, placed on the scenario's timeline. */

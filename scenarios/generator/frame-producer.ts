@@ -11,7 +11,7 @@ import { gnssEpoch } from './gnss.js';
 import { groundTruthAt } from './ground-truth.js';
 import { encodeJpeg } from './jpeg.js';
 import { HDL32_LIKE, LIDAR_FIELDS, LIDAR_STRIDE, castLidarSweep } from './lidar.js';
-import { createRng, deriveSeed, stringSeed } from './prng.js';
+import { createRng, deriveSeed, stringSeed } from '../../engine/core/prng.js';
 import { scanRadar } from './radar.js';
 import { scenarioSeconds, type ScheduledFrame } from './schedule.js';
 import { mountOf, type Mount } from './sensor-pose.js';

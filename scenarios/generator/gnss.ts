@@ -3,7 +3,7 @@ import { assembleFix, decodeNmeaSentence, type GgaSentence, type RmcSentence } f
 import { encodeGga, encodeRmc } from '../../adapters/gnss/nmea-encode.js';
 import type { Nanos } from '../../engine/core/time.js';
 import { enuToGeodetic } from './geodesy.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../engine/core/prng.js';
 import { sensorPose, sensorVelocity, type Mount } from './sensor-pose.js';
 import { egoState, type World } from './world.js';
 

@@ -1,6 +1,6 @@
 import type { PointField } from '../../engine/core/frames.js';
 import { rayBoxEntry } from './boxes.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../engine/core/prng.js';
 import { surfaceAtPoint } from './road.js';
 import { sensorPose, type Mount } from './sensor-pose.js';
 import { actorState, egoState, emptyState, wrapAngle, type ActorLabel, type World } from './world.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPresetRig } from './preset-rig.js';
-import { createRng } from './prng.js';
+import { createRng } from '../../engine/core/prng.js';
 import { scanRadar } from './radar.js';
 import { mountOf, sensorPose, sensorVelocity, worldToSensor } from './sensor-pose.js';
 import { actorState, createWorld, egoState } from './world.js';

@@ -1,6 +1,6 @@
 import type { RadarTarget } from '../../engine/core/frames.js';
 import { rayBoxEntry } from './boxes.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../engine/core/prng.js';
 import { sensorPose, sensorVelocity, worldToSensor, type Mount } from './sensor-pose.js';
 import { actorState, egoState, emptyState, type ActorLabel, type PlanarState, type World } from './world.js';
 

@@ -1,6 +1,6 @@
 import type { Rig, SensorConfig } from '../../engine/config/rig-schema.js';
 import { NS_PER_MS, NS_PER_S, type Nanos } from '../../engine/core/time.js';
-import { createRng, deriveSeed, stringSeed } from './prng.js';
+import { createRng, deriveSeed, stringSeed } from '../../engine/core/prng.js';
 
 /**
  * When each sensor fires. Sensors are not triggered together: each has a fixed phase within its

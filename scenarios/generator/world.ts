@@ -1,4 +1,4 @@
-import { createRng, deriveSeed } from './prng.js';
+import { createRng, deriveSeed } from '../../engine/core/prng.js';
 import type { GeoAnchor } from './geodesy.js';
 import { LANE_WIDTH, ROAD_HALF_WIDTH, laneScale, roadPlace, type Road } from './road.js';
 

@@ -1,6 +1,6 @@
 /**
- * Seeded pseudo-random numbers (mulberry32). Every random choice of the generator comes from here,
- * never from Math.random, so one seed gives one scenario, byte for byte.
+ * Seeded pseudo-random numbers (mulberry32). The scenario generator and randomized tests draw
+ * from here, never from Math.random, so one seed gives one scenario, byte for byte.
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -47,6 +47,8 @@ export interface ReplaySummary {
   sensorS: number;
   realtimeFactor: number;
   interrupted: boolean;
+  /** Why the replay ended early (a damaged file, say); what came before it is in the counts. */
+  error?: string;
 }
 
 /** Replays a scenario file through the engine from start to end (or until aborted). */
@@ -98,9 +100,12 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const started = process.hrtime.bigint();
+  let failure: Error | undefined;
   try {
     await engine.start();
     await engine.done;
+  } catch (err) {
+    failure = err as Error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await scenario.close();
@@ -124,6 +129,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
     sensorS,
     realtimeFactor: wallS > 0 ? sensorS / wallS : 0,
     interrupted,
+    error: failure?.message,
   };
 }
 
@@ -144,6 +150,7 @@ export function formatReplaySummary(s: ReplaySummary): string {
   ];
   if (s.unknownTopics.length > 0) rows.push(['skipped topics', s.unknownTopics.join(', ')]);
   if (s.interrupted) rows.push(['stopped', 'interrupted by a signal']);
+  if (s.error) rows.push(['ended early', s.error]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
@@ -164,6 +171,7 @@ export function summaryJson(s: ReplaySummary): Record<string, unknown> {
     partialFramesets: s.partialFramesets,
     unknownTopics: s.unknownTopics,
     interrupted: s.interrupted,
+    ...(s.error ? { error: s.error } : {}),
     scenario: s.scenario,
     rig: s.rig,
   };

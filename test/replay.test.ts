@@ -109,6 +109,24 @@ describe('replay', () => {
     expect(check.status).toBe(2);
   });
 
+  it('replays a truncated file up to the damage, then names the file and the offset', async () => {
+    const whole = readFileSync(scenarioPath);
+    const cut = join(dir, 'cut.mcap');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const summary = await replayScenario({ path: cut, max: true });
+    expect(summary.error).toMatch(/cut\.mcap.*byte \d+/);
+    expect(summary.events).toBeGreaterThan(10);
+    expect(summary.framesByModality.lidar).toBeGreaterThan(10);
+    const cli = percept(['replay', cut, '--max', '--quiet']);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/cut\.mcap.*byte \d+/);
+    const garbage = join(dir, 'garbage.mcap');
+    writeFileSync(garbage, 'not an mcap file at all');
+    const bad = percept(['replay', garbage]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('shuts down within 2 s on SIGINT, with its output file finished', async () => {
     const eventsPath = join(dir, 'events.mcap');
     const scenario = await openScenario(scenarioPath);

@@ -71,8 +71,7 @@ const TOOL_TIMEOUT_MS = 10_000;
 const TOOL_OUTPUT_LINES = 12;
 
 const CUDA_OPT_IN =
-  'it is not bundled with onnxruntime-node and needs the opt-in setup ' +
-  '(ONNXRUNTIME_NODE_INSTALL=cuda12 with onnxruntime-node\'s install script, which downloads it; this repository\'s .npmrc skips it)';
+  'it is not bundled with onnxruntime-node and needs the opt-in setup; the default install is CPU-only';
 
 export async function collectDoctorReport(): Promise<DoctorReport> {
   return {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../core/package-root.js';
 import { checkRigFile } from '../config/check-rig.js';
+import { formatConfigProblems } from '../config/load-rig.js';
+import { ScenarioReadError } from '../../scenarios/scenario-reader.js';
 import { UsageError } from './cli-error.js';
 import { collectDoctorReport, formatDoctorReport } from './doctor.js';
 import { runReplayCommand } from './replay-command.js';
@@ -72,7 +74,7 @@ function buildProgram(): Command {
     .action((file: string) => {
       const result = checkRigFile(file);
       if (!result.ok) {
-        process.stderr.write(`${file}: invalid rig\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        process.stderr.write(formatConfigProblems(file, result.problems) + '\n');
         process.exitCode = 2;
         return;
       }
@@ -97,7 +99,8 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (err instanceof UsageError) {
+    // A scenario that cannot be opened at all is the user's to fix, like a missing file.
+    if (err instanceof UsageError || err instanceof ScenarioReadError) {
       process.stderr.write(`percept: ${err.message}\n`);
       process.exitCode = 2;
       return;

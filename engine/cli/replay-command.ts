@@ -99,6 +99,10 @@ export async function runReplayCommand(file: string | undefined, opts: ReplayCom
     progress.stop();
     if (opts.summary) writeFileSync(opts.summary, JSON.stringify(summaryJson(summary), null, 2) + '\n');
     if (!quiet) process.stdout.write(formatReplaySummary(summary) + '\n');
+    if (summary.error) {
+      process.stderr.write(`percept: ${summary.error}\n`);
+      process.exitCode = 1;
+    }
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

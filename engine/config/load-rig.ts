@@ -14,9 +14,15 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`${source}: invalid rig\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(formatConfigProblems(source, problems));
     this.name = 'ConfigError';
   }
+}
+
+/** One line for one problem; a header and a bulleted line per problem otherwise. */
+export function formatConfigProblems(source: string, problems: readonly string[]): string {
+  if (problems.length === 1) return `${source}: invalid rig: ${problems[0]}`;
+  return `${source}: invalid rig\n${problems.map((p) => `  - ${p}`).join('\n')}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

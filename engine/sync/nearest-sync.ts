@@ -129,6 +129,15 @@ export function nearestSync(options: NearestSyncOptions): OperatorFunction<Senso
         prune();
       };
 
+      const flushAll = (): void => {
+        while (pendingRefs.length > 0) emit(pendingRefs.shift()!);
+        for (const [sensor, buffer] of buffers) {
+          if (sensor === reference) continue;
+          for (const b of buffer) if (!b.used) drop(b.frame, 'stream-ended');
+          buffer.length = 0;
+        }
+      };
+
       const subscription = source.subscribe({
         next: (frame) => {
           const buffer = buffers.get(frame.sensorId);
@@ -158,14 +167,13 @@ export function nearestSync(options: NearestSyncOptions): OperatorFunction<Senso
           }
           flushSettled();
         },
-        error: (err) => subscriber.error(err),
+        // Sets already begun are finished either way: nothing accepted is lost to a failing source.
+        error: (err) => {
+          flushAll();
+          subscriber.error(err);
+        },
         complete: () => {
-          while (pendingRefs.length > 0) emit(pendingRefs.shift()!);
-          for (const [sensor, buffer] of buffers) {
-            if (sensor === reference) continue;
-            for (const b of buffer) if (!b.used) drop(b.frame, 'stream-ended');
-            buffer.length = 0;
-          }
+          flushAll();
           subscriber.complete();
         },
       });

@@ -43,7 +43,7 @@ async function resolveScenario(file: string | undefined, name: string | undefine
   }
   const scenarioName = name ?? 'default';
   if (scenarioName !== 'default') throw new UsageError(`unknown scenario "${scenarioName}" (bundled: default)`);
-  const progress = createProgress('generating the default scenario', 's', !quiet);
+  const progress = createProgress('generating the default scenario', 'messages', !quiet);
   try {
     return await ensureDefaultScenario((done, total) => progress.update(done, total));
   } finally {

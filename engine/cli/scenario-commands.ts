@@ -12,7 +12,7 @@ export async function runScenarioGenerate(opts: { preset: string; duration: stri
   if (opts.preset !== 'nuscenes-like') throw new UsageError(`unknown preset "${opts.preset}" (available: nuscenes-like)`);
   if (!Number.isFinite(durationS) || durationS <= 0 || durationS > 3600) throw new UsageError(`--duration must be a number of seconds in (0, 3600], got "${opts.duration}"`);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${opts.seed}"`);
-  const progress = createProgress('generating', 's');
+  const progress = createProgress('generating', 'messages');
   try {
     const result = await generateScenario({
       preset: 'nuscenes-like', durationS, seed, out: opts.out,

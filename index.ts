@@ -12,7 +12,7 @@ export { createEngine, type Engine, type EngineOptions, type DroppedFrame } from
 export type { EngineStats, LatencySummary } from './engine/engine-stats.js';
 export * from './engine/events/perception-event.js';
 export { nearestSync, type NearestSyncOptions } from './engine/sync/nearest-sync.js';
-export type { DropReason, OnDropped } from './engine/sync/drop-reasons.js';
+export { DROP_REASONS, type DropReason, type OnDropped } from './engine/sync/drop-reasons.js';
 export { replayScenario, type ReplayOptions, type ReplaySummary } from './engine/replay.js';
 export { openScenario } from './scenarios/scenario-reader.js';
 export { createPlayer } from './scenarios/player.js';

@@ -73,7 +73,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     rejectDone = reject;
   });
 
-  const onDropped = (frame: { sensorId: string; stamp: Nanos }, reason: DropReason): void => {
+  const onDropped = (frame: { sensorId: string; stamp: Nanos }, _source: number, reason: DropReason): void => {
     drops[reason] = (drops[reason] ?? 0) + 1;
     dropsSubject.next({ sensorId: frame.sensorId, stamp: frame.stamp, reason });
   };
@@ -81,7 +81,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const accept = (frame: SensorFrame): boolean => {
     const sensor = sensorsById.get(frame.sensorId);
     if (!sensor || sensor.modality !== frame.modality) {
-      onDropped(frame, 'unknown-sensor');
+      onDropped(frame, -1, 'unknown-sensor');
       return false;
     }
     arrival.set(frame, clock());

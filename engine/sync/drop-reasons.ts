@@ -1,16 +1,27 @@
-/** Why a frame reached no FrameSet. Counted by reason in engine stats and in the replay summary. */
+/** Why a message reached no set. Every policy reports drops with one of these, and the engine counts them. */
 export type DropReason =
-  /** No set's reference stamp was within the tolerance of the frame. */
-  | 'unmatched'
-  /** The frame came after the sets it could have joined were already emitted. */
+  /** The source's queue was full (ApproximateTime, ExactTime) or the per-sensor buffer overflowed. */
+  | 'queue-overflow'
+  /** No set could hold it within the policy's max interval (ApproximateTime) or slop. */
+  | 'max-interval'
+  /** A newer message of the same source replaced it before any set used it. */
+  | 'superseded'
+  /** It came after the sets it could have joined were emitted, or after its reorder window. */
   | 'late'
-  /** The input ended before the frame could be matched. */
+  /** The input ended before it could be matched. */
   | 'stream-ended'
-  /** The frame names a sensor that is not in the rig. */
-  | 'unknown-sensor'
-  /** The frame's stamp went backwards for its sensor. */
+  /** No set's reference stamp was within the tolerance of it (nearest policy). */
+  | 'unmatched'
+  /** Its stamp went backwards for its source beyond what the reorder window repairs. */
   | 'out-of-order'
-  /** The per-sensor buffer was full. */
-  | 'queue-overflow';
+  /** Its stamp is negative or absurd (beyond the engine's time range). */
+  | 'bad-stamp'
+  /** It names a sensor that is not in the rig. */
+  | 'unknown-sensor';
 
-export type OnDropped = (frame: { sensorId: string; stamp: bigint }, reason: DropReason) => void;
+export const DROP_REASONS: readonly DropReason[] = [
+  'queue-overflow', 'max-interval', 'superseded', 'late', 'stream-ended', 'unmatched', 'out-of-order', 'bad-stamp', 'unknown-sensor',
+];
+
+/** Every policy takes this: the message, the index of its source in `sources`, and why. */
+export type OnDropped<T> = (message: T, sourceIndex: number, reason: DropReason) => void;

@@ -25,7 +25,7 @@ async function run(input: SensorFrame[], sensors = ['ref', 'a', 'b'], toleranceM
     from(input).pipe(
       nearestSync({
         reference: 'ref', sensors, toleranceNs: BigInt(toleranceMs) * MS, timeoutNs: BigInt(timeoutMs) * MS,
-        clock: () => 0n, onDropped: (f, r) => drops.push([f.sensorId, Number(f.stamp / MS), r]),
+        clock: () => 0n, onDropped: (f, _i, r) => drops.push([f.sensorId, Number(f.stamp / MS), r]),
       }),
       toArray(),
     ),

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { FrameSet, SensorFrame } from '../core/frames.js';
 import type { Nanos } from '../core/time.js';
-import type { OnDropped } from './drop-reasons.js';
+import type { DropReason, OnDropped } from './drop-reasons.js';
 
 export interface NearestSyncOptions {
   /** The sensor whose every frame opens a set. */
@@ -21,7 +21,7 @@ export interface NearestSyncOptions {
   queueSize?: number;
   /** Stamps the set's formation time; never used for decisions, so replays stay deterministic. */
   clock: () => Nanos;
-  onDropped?: OnDropped;
+  onDropped?: OnDropped<SensorFrame>;
 }
 
 interface Buffered {
@@ -51,7 +51,7 @@ export function nearestSync(options: NearestSyncOptions): OperatorFunction<Senso
       let lastEmitted: Nanos | undefined;
       let seq = 0;
 
-      const drop = (frame: SensorFrame, reason: Parameters<OnDropped>[1]): void => onDropped?.(frame, reason);
+      const drop = (frame: SensorFrame, reason: DropReason): void => onDropped?.(frame, sensors.indexOf(frame.sensorId), reason);
 
       const nearest = (sensor: string, stamp: Nanos): Buffered | undefined => {
         let best: Buffered | undefined;

@@ -1,6 +1,6 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { filter, map, tap } from 'rxjs/operators';
-import type { Rig } from './config/rig-schema.js';
+import { sensorTimeoutMs, type Rig } from './config/rig-schema.js';
 import { MODALITIES, type FrameSet, type GnssFix, type Modality, type SensorFrame } from './core/frames.js';
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
 import { EgoFromGnss } from './events/ego-from-gnss.js';
@@ -95,7 +95,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const health = (): SensorHealth[] =>
     rig.sensors.map((s) => {
       const last = lastStamp.get(s.id);
-      const timeout = millisToNanos(s.timeoutMs ?? Math.max(200, 3000 / s.rateHz));
+      const timeout = millisToNanos(sensorTimeoutMs(rig.sync, s.id));
       let state: HealthState = 'silent';
       if (last !== undefined && streamTime !== undefined) {
         const gap = streamTime - last;
@@ -156,10 +156,10 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       if (subscription) throw new Error('engine already started');
       if (rig.outputs.mcap) recorder = await McapEventRecorder.create(rig.outputs.mcap.path, JSON.stringify(rig));
       const sync = nearestSync({
-        reference: rig.sync.reference,
+        reference: rig.sync.reference!,
         sensors: rig.sensors.map((s) => s.id),
         toleranceNs: millisToNanos(rig.sync.toleranceMs),
-        timeoutNs: millisToNanos(rig.sync.timeoutMs),
+        timeoutNs: millisToNanos(Math.max(...rig.sensors.map((s) => sensorTimeoutMs(rig.sync, s.id)))),
         // Half the nominal period: real sensors jitter, but none runs at twice its rate.
         minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(500 / s.rateHz)])),
         clock,

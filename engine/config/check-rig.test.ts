@@ -20,7 +20,7 @@ describe('checkRigFile', () => {
         '  radar:  radar_front 13 Hz',
         '  gnss:   gnss 1 Hz',
         '  audio:  mic 50 Hz',
-        'sync: nearest to lidar_top, tolerance 50 ms, partial sets after 150 ms',
+        'sync: nearest, to lidar_top, tolerance 50 ms, partial sets after 150–250 ms',
         'fusion: ego pose from gnss',
         'outputs: events to MCAP out/events.mcap',
       ].join('\n'));
@@ -59,7 +59,7 @@ describe('summarizeRig', () => {
       'rig two-cams: 3 sensors',
       '  camera: left 12.5 Hz (640x480, no distortion), right 0.333333 Hz (640x480, no distortion)',
       '  lidar:  lidar 20 Hz',
-      'sync: nearest to left, tolerance 33.3 ms, partial sets after 150 ms',
+      'sync: nearest, to left, tolerance 33.3 ms, partial sets after 150 ms',
     ].join('\n'));
     const one = validateRig({
       name: 'solo',

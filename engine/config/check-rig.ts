@@ -1,6 +1,6 @@
 import { MODALITIES } from '../core/frames.js';
 import { ConfigError, loadRigFile, sensorFrameId } from './load-rig.js';
-import type { Rig, SensorConfig } from './rig-schema.js';
+import { sensorTimeoutMs, type Rig, type SensorConfig } from './rig-schema.js';
 
 export type RigCheck =
   | { ok: true; rig: Rig; summary: string }
@@ -30,10 +30,25 @@ export function summarizeRig(rig: Rig): string {
     lines.push(`  ${`${modality}:`.padEnd(width)} ${sensors.map(describeSensor).join(', ')}`);
   }
   const { sync } = rig;
-  lines.push(`sync: ${sync.policy} to ${sync.reference}, tolerance ${formatNumber(sync.toleranceMs)} ms, partial sets after ${formatNumber(sync.timeoutMs)} ms`);
+  lines.push(`sync: ${describeSync(rig)}`);
   if (rig.fusion.egoGnss !== undefined) lines.push(`fusion: ego pose from ${rig.fusion.egoGnss}`);
   if (rig.outputs.mcap) lines.push(`outputs: events to MCAP ${rig.outputs.mcap.path}`);
   return lines.join('\n');
+}
+
+function describeSync(rig: Rig): string {
+  const { sync } = rig;
+  const parts: string[] = [sync.policy];
+  if (sync.policy === 'nearest') parts.push(`to ${sync.reference}, tolerance ${formatNumber(sync.toleranceMs)} ms`);
+  else if (sync.reference !== undefined) parts.push(`stamped by ${sync.reference}`);
+  if (sync.policy === 'approximate' || sync.policy === 'exact' || sync.policy === 'slop') parts.push(`queue ${sync.queueSize}`);
+  if (sync.policy === 'approximate' && sync.maxIntervalMs !== undefined) parts.push(`max interval ${formatNumber(sync.maxIntervalMs)} ms`);
+  if (sync.policy === 'slop') parts.push(`slop ${formatNumber(sync.slopMs!)} ms`);
+  const timeouts = rig.sensors.map((s) => sensorTimeoutMs(sync, s.id));
+  const lo = Math.min(...timeouts), hi = Math.max(...timeouts);
+  parts.push(`partial sets after ${lo === hi ? formatNumber(lo) : `${formatNumber(lo)}–${formatNumber(hi)}`} ms`);
+  if (sync.reorderWindowMs > 0) parts.push(`reorder window ${formatNumber(sync.reorderWindowMs)} ms`);
+  return parts.join(', ');
 }
 
 function describeSensor(sensor: SensorConfig): string {

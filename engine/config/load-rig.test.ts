@@ -56,17 +56,19 @@ describe('a good rig', () => {
 
   it('gets the defaults filled in', () => {
     const rig = validateRig(MINIMAL);
-    expect(rig.sync).toEqual({ policy: 'nearest', reference: 'lidar', toleranceMs: 60, timeoutMs: 150 });
+    expect(rig.sync).toEqual({
+      policy: 'nearest', reference: 'lidar', toleranceMs: 60, timeoutMs: 150, queueSize: 10, agePenalty: 0.1,
+      offsetsMs: {}, clocks: {}, reorderWindowMs: 0,
+    });
     expect(rig.encoders).toEqual([]);
     expect(rig.fusion).toEqual({});
     expect(rig.outputs).toEqual({});
     expect(rig.sensors[0].source).toEqual({ type: 'scenario' });
     expect(rig.sensors[0].frameId).toBeUndefined();
-    expect(rig.sensors[0].timeoutMs).toBeUndefined();
 
     const good = loadRigFile(rigPath('good-rig.yaml'));
     expect(good.sync.toleranceMs).toBe(50); // as written
-    expect(good.sync.timeoutMs).toBe(150); // default
+    expect(good.sync.timeoutMs).toEqual({ lidar_top: 250 }); // per sensor, as written
     expect(good.sensors[1].source).toEqual({ type: 'scenario', topic: '/velodyne_points' });
     expect(good.sensors[2].source).toEqual({ type: 'scenario' });
   });
@@ -171,7 +173,7 @@ describe('field errors', () => {
     ['an unknown distortion model', (r) => { r.sensors[0].camera.distortion.model = 'fisheye'; }, ['sensors[0].camera.distortion.model: Invalid option: expected one of "none"|"plumb_bob"']],
     ['an unknown modality', (r) => { r.sensors[1].modality = 'sonar'; }, ['sensors[1].modality: Invalid option: expected one of "camera"|"lidar"|"radar"|"gnss"|"audio"']],
     ['a zero rate', (r) => { r.sensors[1].rateHz = 0; }, ['sensors[1].rateHz: Too small: expected number to be >0']],
-    ['a sensor id with a space', (r) => { r.sensors[1].id = 'lidar top'; r.sync.reference = 'lidar top'; }, ['sensors[1].id: letters, digits, _ . - only']],
+    ['a sensor id with a space', (r) => { r.sensors[1].id = 'lidar top'; r.sync.reference = 'lidar top'; r.sync.timeoutMs = 150; }, ['sensors[1].id: letters, digits, _ . - only']],
     ['a translation of two numbers', (r) => { r.sensors[2].extrinsic.translation = [1, 2]; }, ['sensors[2].extrinsic.translation: Too small: expected array to have >=3 items']],
     ['a quaternion of three numbers', (r) => { r.sensors[1].extrinsic.rotation = { quaternion: [0, 0, 1] }; }, ['sensors[1].extrinsic.rotation.quaternion: Too small: expected array to have >=4 items']],
     ['a zero quaternion', (r) => { r.sensors[1].extrinsic.rotation = { quaternion: [0, 0, 0, 0] }; }, ['sensors[1].extrinsic.rotation.quaternion: a quaternion [x, y, z, w] must not be all zeros']],
@@ -179,7 +181,10 @@ describe('field errors', () => {
     ['no rotation', (r) => { delete r.sensors[1].extrinsic.rotation; }, ['sensors[1].extrinsic.rotation: expected { quaternion: [x, y, z, w] } or { rpy: [roll, pitch, yaw] } in radians']],
     ['an unknown source type', (r) => { r.sensors[1].source = { type: 'udp' }; }, ["sensors[1].source.type: Invalid discriminator value. Expected 'scenario'"]],
     ['a missing extrinsic', (r) => { delete r.sensors[3].extrinsic; }, ['sensors[3].extrinsic: Invalid input: expected object, received undefined']],
-    ['an unknown sync policy', (r) => { r.sync.policy = 'exact'; }, ['sync.policy: Invalid input: expected "nearest"']],
+    ['an unknown sync policy', (r) => { r.sync.policy = 'fastest'; }, ['sync.policy: Invalid option: expected one of "nearest"|"approximate"|"exact"|"latest"|"slop"']],
+    ['a slop policy without slopMs', (r) => { r.sync.policy = 'slop'; }, ['sync.slopMs: the slop policy needs slopMs']],
+    ['a per-sensor timeout for a sensor not in the rig', (r) => { r.sync.timeoutMs = { lidar_top: 100, radar_rear: 80 }; }, ['sync.timeoutMs.radar_rear: no sensor with id "radar_rear"']],
+    ['an unknown clock mode', (r) => { r.sync.clocks = { gnss: 'atomic' }; }, ['sync.clocks.gnss: Invalid option: expected one of "sensor"|"estimate"|"arrival"']],
     ['no sync section', (r) => { delete r.sync; }, ['sync: Invalid input: expected object, received undefined']],
     ['ego pose from a lidar', (r) => { r.fusion.egoGnss = 'lidar_top'; }, ['fusion.egoGnss: no gnss sensor with id "lidar_top"']],
     ['an encoder', (r) => { r.encoders = [{ type: 'yolo' }]; }, ['encoders: no encoders are available in this version']],

@@ -58,8 +58,6 @@ const sensorSchema = z
     modality: z.enum(MODALITIES as [string, ...string[]]),
     frameId: z.string().min(1).optional(),
     rateHz: z.number().positive(),
-    /** A sensor silent for longer than this is reported late, then silent at twice it. */
-    timeoutMs: z.number().positive().optional(),
     extrinsic: extrinsicSchema,
     camera: cameraSchema.optional(),
     source: sourceSchema.default({ type: 'scenario' }),
@@ -74,19 +72,58 @@ const sensorSchema = z
     }
   });
 
+const positiveMs = z.number().positive().refine(Number.isFinite, 'expected a finite number');
+const perSensor = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
+
+export const SYNC_POLICIES = ['nearest', 'approximate', 'exact', 'latest', 'slop'] as const;
+export type SyncPolicyName = (typeof SYNC_POLICIES)[number];
+
 /**
- * One set per frame of the reference sensor, holding each other sensor's frame nearest to it
- * within the tolerance (a collector in the manner of Autoware's, with a deadline for partial sets).
+ * How frames become sets. `nearest`: one set per frame of the reference sensor with each other
+ * sensor's nearest frame within the tolerance (a collector in the manner of Autoware's).
+ * `approximate`, `exact`, `latest`: ROS message_filters' ApproximateTime, ExactTime and LatestTime.
+ * `slop`: every sensor's frame within slopMs of each other (message_filters' Python synchronizer).
  */
 const syncSchema = z
   .object({
-    policy: z.literal('nearest'),
-    reference: z.string().min(1),
-    toleranceMs: z.number().positive().default(60),
-    /** How long past a reference stamp the set may wait for slower sensors before it goes out partial. */
-    timeoutMs: z.number().positive().default(150),
+    policy: z.enum(SYNC_POLICIES),
+    /** nearest: the sensor that opens each set. Other policies: the sensor whose stamp is the set's stamp. */
+    reference: z.string().min(1).optional(),
+    /** nearest: how far from the reference stamp a frame may be. */
+    toleranceMs: positiveMs.default(60),
+    /** approximate, exact, slop: messages kept per sensor while waiting. */
+    queueSize: z.number().int().positive().max(100_000).default(10),
+    /** approximate: the widest spread a set may have. */
+    maxIntervalMs: positiveMs.optional(),
+    /** approximate: message_filters' age penalty. */
+    agePenalty: z.number().min(0).refine(Number.isFinite, 'expected a finite number').default(0.1),
+    /** slop: the widest spread a set may have. */
+    slopMs: positiveMs.optional(),
+    /**
+     * A sensor whose newest stamp lags the stream by more than this leaves the sets (they go out
+     * with it in `missing`) until it speaks again; its health is late past it and silent past twice
+     * it. One number for all sensors, or per sensor id (sensors left out get 150 ms).
+     */
+    timeoutMs: z.union([positiveMs, perSensor(positiveMs)]).default(150),
+    /** Fixed offsets added to each sensor's stamps, like Autoware's timestamp offsets. */
+    offsetsMs: perSensor(z.number().refine(Number.isFinite, 'expected a finite number')).default({}),
+    /**
+     * Each sensor's clock: `sensor` (its stamps are on the engine clock), `estimate` (offset and drift
+     * estimated online from arrival times), `arrival` (stamped on arrival). Default `sensor`.
+     */
+    clocks: perSensor(z.enum(['sensor', 'estimate', 'arrival'])).default({}),
+    /** Frames of one sensor are re-sorted within this window; later ones are dropped as late. */
+    reorderWindowMs: z.number().min(0).refine(Number.isFinite, 'expected a finite number').default(0),
   })
-  .strict();
+  .strict()
+  .superRefine((sync, ctx) => {
+    if (sync.policy === 'nearest' && sync.reference === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reference'], message: 'the nearest policy needs a reference sensor' });
+    }
+    if (sync.policy === 'slop' && sync.slopMs === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['slopMs'], message: 'the slop policy needs slopMs' });
+    }
+  });
 
 const fusionSchema = z
   .object({
@@ -121,8 +158,14 @@ export const rigSchema = z
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sensors', i, 'id'], message: `duplicate sensor id "${s.id}"` });
       ids.add(s.id);
     });
-    if (!ids.has(rig.sync.reference)) {
+    if (rig.sync.reference !== undefined && !ids.has(rig.sync.reference)) {
       ctx.addIssue({ code: 'custom', path: ['sync', 'reference'], message: `no sensor with id "${rig.sync.reference}"` });
+    }
+    const perSensorMaps = { timeoutMs: typeof rig.sync.timeoutMs === 'number' ? {} : rig.sync.timeoutMs, offsetsMs: rig.sync.offsetsMs, clocks: rig.sync.clocks };
+    for (const [field, map] of Object.entries(perSensorMaps)) {
+      for (const id of Object.keys(map)) {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['sync', field, id], message: `no sensor with id "${id}"` });
+      }
     }
     const ego = rig.fusion.egoGnss;
     if (ego !== undefined && rig.sensors.find((s) => s.id === ego)?.modality !== 'gnss') {
@@ -135,3 +178,9 @@ export type RigInput = z.input<typeof rigSchema>;
 /** A validated rig with defaults filled in. */
 export type Rig = z.output<typeof rigSchema>;
 export type SensorConfig = Rig['sensors'][number];
+export type SyncConfig = Rig['sync'];
+
+/** The partial-set deadline (and health threshold) of one sensor, in milliseconds. */
+export function sensorTimeoutMs(sync: SyncConfig, sensorId: string): number {
+  return typeof sync.timeoutMs === 'number' ? sync.timeoutMs : (sync.timeoutMs[sensorId] ?? 150);
+}

@@ -8,7 +8,7 @@ describe('nuscenes-like rig', () => {
 
   it('validates with the engine loader, and loadPresetRig agrees', () => {
     expect(loadPresetRig().rig).toEqual(rig);
-    expect(rig.sync).toEqual({ policy: 'nearest', reference: 'lidar_top', toleranceMs: 60, timeoutMs: 150 });
+    expect(rig.sync).toMatchObject({ policy: 'nearest', reference: 'lidar_top', toleranceMs: 60, timeoutMs: 150 });
     expect(rig.fusion).toEqual({ egoGnss: 'gnss' });
     expect(rig.sensors.map((s) => s.id)).toEqual([
       'cam_front', 'cam_front_left', 'cam_front_right', 'cam_back', 'cam_back_left', 'cam_back_right', 'lidar_top',

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { assembleFix, decodeNmeaSentence, type GgaSentence, type RmcSentence } from './nmea-decode.js';
+import {
+  assembleFix, decodeNmeaSentence, type GgaSentence, type GllSentence, type GnsSentence, type GsaSentence, type GstSentence,
+  type GsvSentence, type HdtSentence, type RmcSentence, type VtgSentence, type ZdaSentence,
+} from './nmea-decode.js';
 import { encodeGga, encodeRmc, formatAngle, nmeaChecksum } from './nmea-encode.js';
 
 // Real receiver output, copied from gpsd's regression logs (test/daemon/*.log in the gpsd project,
@@ -60,6 +63,43 @@ describe('decodeNmeaSentence on real receiver lines', () => {
   });
 });
 
+describe('decodeNmeaSentence on the other sentence types (real lines from gpsd logs)', () => {
+  it('GSA: NMEA 4.10 with a system id, and the classic form', () => {
+    const s = decoded<GsaSentence>('$GNGSA,A,3,13,16,21,15,10,29,27,20,,,,,1.05,0.64,0.83,1*03');
+    expect(s).toMatchObject({ type: 'GSA', talker: 'GN', fixMode: 3, prns: [13, 16, 21, 15, 10, 29, 27, 20], pdop: 1.05, hdop: 0.64, vdop: 0.83, systemId: 1 });
+    const old = decoded<GsaSentence>('$GPGSA,A,3,17,28,06,01,30,20,26,13,,,,,1.8,1.1,1.5*33');
+    expect(old).toMatchObject({ fixMode: 3, pdop: 1.8, hdop: 1.1, vdop: 1.5 });
+    expect(old.prns).toHaveLength(8);
+    expect(Number.isNaN(old.systemId)).toBe(true);
+  });
+
+  it('GSV with a signal id, GST, VTG, ZDA, GNS, HDT, GLL', () => {
+    const gsv = decoded<GsvSentence>('$GPGSV,3,1,12,05,06,110,19,10,24,284,34,13,37,124,29,15,63,083,11,1*60');
+    expect(gsv).toMatchObject({ messageCount: 3, messageNumber: 1, satellitesInView: 12 });
+    expect(gsv.satellites[3]).toEqual({ prn: 15, elevation: 63, azimuth: 83, snr: 11 });
+    const gst = decoded<GstSentence>('$GPGST,131519.00,11,,,,0.70,0.49,1.1*53');
+    expect(gst).toMatchObject({ rms: 11, sigmaLatitude: 0.7, sigmaLongitude: 0.49, sigmaAltitude: 1.1 });
+    const vtg = decoded<VtgSentence>('$GPVTG,339.1,T,333.5,M,0.1,N,0.1,K,A*2D');
+    expect(vtg.course).toBe(339.1);
+    expect(vtg.speed).toBeCloseTo(0.1 * 1852 / 3600, 12);
+    const zda = decoded<ZdaSentence>('$GPZDA,202640.000,13,04,2015,,*54');
+    expect(zda.date).toEqual({ year: 2015, month: 4, day: 13 });
+    expect(zda.timeOfDay).toBe(20 * 3600 + 26 * 60 + 40);
+    const gns = decoded<GnsSentence>('$GNGNS,053233.438,3114.8821,N,12135.2428,E,ANNA,07,1.2,167.2,8.3,,0000*52');
+    expect(gns).toMatchObject({ modes: 'ANNA', satellites: 7, hdop: 1.2, altitudeMsl: 167.2, geoidSeparation: 8.3 });
+    expect(decoded<HdtSentence>('$GPHDT,274.07,T*03').heading).toBe(274.07);
+    const gll = decoded<GllSentence>('$GPGLL,4023.8600,N,00339.1630,W,214350,V,S*57');
+    expect(gll).toMatchObject({ valid: false, mode: 'S', timeOfDay: 21 * 3600 + 43 * 60 + 50 });
+  });
+
+  it('keeps an RMC whose date is garbled (week-rollover firmware) and flags the date', () => {
+    const s = decoded<RmcSentence>('$GPRMC,000231.099,A,4829.0005,N,00022.0015,E,0.15,212.28,2208-1,,,A*73');
+    expect(s.date).toBeUndefined();
+    expect(s.badDate).toBe(true);
+    expect(s.latitude).toBeCloseTo(48.483341667, 8);
+  });
+});
+
 describe('decodeNmeaSentence on bad lines', () => {
   const cases: [string, string][] = [
     [BU353_GGA.replace('*7D', '*7E'), 'bad-checksum'],
@@ -67,7 +107,8 @@ describe('decodeNmeaSentence on bad lines', () => {
     [BU353_GGA.slice(0, -3), 'no-checksum'],
     [BU353_GGA.slice(1), 'no-start'],
     ['$' + 'A'.repeat(300), 'too-long'],
-    ['$GPGSA,A,3,17,28,06,01,30,20,26,13,,,,,1.8,1.1,1.5*33', 'unsupported'],
+    ['$PGRMZ,2282,f,3*21', 'unsupported'],
+    ['$GPBOD,,T,,M,,*47', 'unsupported'],
   ];
   it.each(cases)('%s → %s', (line, code) => {
     const r = decodeNmeaSentence(line);

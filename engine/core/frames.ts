@@ -86,6 +86,9 @@ export interface GnssFix extends FrameBase {
   readonly heading: number;
   /** ENU position covariance, m², row-major 3×3 (NaN-filled when unknown). */
   readonly covariance: readonly number[];
+  /** Position and vertical dilution of precision (NMEA GSA), where the receiver reports them. */
+  readonly pdop?: number;
+  readonly vdop?: number;
 }
 
 export interface AudioChunk extends FrameBase {

@@ -51,7 +51,7 @@ export function gnssEpoch(
     const decoded = decodeNmeaSentence(line);
     if (!decoded.ok) throw new Error(`generator wrote an NMEA line its decoder rejects (${decoded.error.code}): ${line}`);
     if (decoded.sentence.type === 'GGA') gga = decoded.sentence;
-    else rmc = decoded.sentence;
+    else if (decoded.sentence.type === 'RMC') rmc = decoded.sentence;
   }
   const assembled = assembleFix({ gga, rmc }, meta);
   if (!assembled.ok) throw new Error(`generator's NMEA epoch did not assemble: ${assembled.error.message}`);

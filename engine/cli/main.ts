@@ -9,6 +9,8 @@ import { ScenarioReadError } from '../../scenarios/scenario-reader.js';
 import { UsageError } from './cli-error.js';
 import { collectDoctorReport, formatDoctorReport } from './doctor.js';
 import { runReplayCommand } from './replay-command.js';
+import { runDecodeCommand } from './decode-command.js';
+import { DECODE_FILE_FORMATS } from '../../adapters/decode-file.js';
 import { runScenarioGenerate, runScenarioImport, runScenarioInfo } from './scenario-commands.js';
 
 function version(): string {
@@ -82,6 +84,19 @@ function buildProgram(): Command {
     });
 
   program
+    .command('decode')
+    .description('decode a sensor file and print one JSON line per frame (errors and their count on stderr)')
+    .argument('<format>', `one of: ${DECODE_FILE_FORMATS.join(', ')}`)
+    .argument('<file>', 'the file (a capture, a log, a folder for kitti-oxts)')
+    .option('--calibration <file>', 'Velodyne calibration YAML (ROS driver format)')
+    .option('--metadata <file>', 'Ouster sensor metadata JSON')
+    .option('--dbc <file>', 'CAN database for candump')
+    .option('--model <model>', 'Velodyne model: VLP16, VLP32C, HDL32E, HDL64E')
+    .option('--port <port>', 'UDP port to take from a capture')
+    .option('--full', 'include every point of point clouds')
+    .action(runDecodeCommand);
+
+  program
     .command('doctor')
     .description('versions, native addon backend, CUDA state, ONNX Runtime providers')
     .action(async () => {
@@ -92,6 +107,11 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`percept decode … | head`) is the end of the output, not a failure.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { MODALITIES } from '../core/frames.js';
+import { DECODER_FORMATS } from '../../adapters/formats.js';
+import { transportSchema } from '../../adapters/transports/open-transport.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const vec3 = z.tuple([finite, finite, finite]);
@@ -41,13 +43,25 @@ const cameraSchema = z
   })
   .strict();
 
-/** Where a sensor's frames come from. Replay binds sensors to scenario topics. */
+/**
+ * Where a sensor's frames come from. `scenario`: replay binds the sensor to an MCAP topic. `live`: a
+ * transport (UDP, TCP, serial, file, pcap, HTTP MJPEG, a child process) feeding a decoder of the
+ * named wire format; `options` are that decoder's, checked against it when the rig is validated.
+ */
 const sourceSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('scenario'),
       /** MCAP topic; defaults to the standard topic of the sensor's modality and id. */
       topic: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('live'),
+      format: z.string().refine((name) => DECODER_FORMATS.has(name), { message: `expected one of: ${[...DECODER_FORMATS.keys()].join(', ')}` }),
+      options: z.record(z.string(), z.unknown()).default({}),
+      transport: transportSchema,
     })
     .strict(),
 ]);
@@ -66,6 +80,20 @@ const sensorSchema = z
   .superRefine((s, ctx) => {
     if (s.modality === 'camera' && !s.camera) {
       ctx.addIssue({ code: 'custom', path: ['camera'], message: 'a camera sensor needs its intrinsics (width, height, fx, fy, cx, cy)' });
+    }
+    if (s.source.type === 'live') {
+      const format = DECODER_FORMATS.get(s.source.format);
+      if (format && format.modality !== s.modality) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'format'], message: `${s.source.format} decodes ${format.modality}, not ${s.modality}` });
+      } else if (format) {
+        try {
+          format.parse(s.source.options, { sensorId: s.id, frameId: s.frameId });
+        } catch (err) {
+          for (const issue of (err as z.ZodError).issues ?? [{ path: [], message: (err as Error).message }]) {
+            ctx.addIssue({ code: 'custom', path: ['source', 'options', ...issue.path], message: issue.message });
+          }
+        }
+      }
     }
     if (s.modality !== 'camera' && s.camera) {
       ctx.addIssue({ code: 'custom', path: ['camera'], message: `intrinsics given for a ${s.modality} sensor` });

@@ -1,10 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import type { Benchmark, Figure } from './benchmark.js';
+import { cameraAudioBench } from './camera-audio.bench.js';
 import { e2eReplayBench } from './e2e-replay.bench.js';
+import { gnssBench } from './gnss.bench.js';
+import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
 import { nativeTransformBench } from './native-transform.bench.js';
+import { radarBench } from './radar.bench.js';
+import { syncBench } from './sync.bench.js';
 
-const BENCHMARKS: Benchmark[] = [mcapReadBench, e2eReplayBench, nativeTransformBench];
+const BENCHMARKS: Benchmark[] = [
+  mcapReadBench, e2eReplayBench, nativeTransformBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
+];
+
+/** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */
+function parseOnly(argv: string[]): string[] | undefined {
+  const i = argv.indexOf('--only');
+  return i >= 0 && argv[i + 1] ? argv[i + 1].split(',') : undefined;
+}
 
 function parseOut(argv: string[]): string {
   const i = argv.indexOf('--out');
@@ -14,8 +27,10 @@ function parseOut(argv: string[]): string {
 
 async function main(): Promise<void> {
   const out = parseOut(process.argv.slice(2));
+  const only = parseOnly(process.argv.slice(2));
   const figures: Figure[] = [];
   for (const bench of BENCHMARKS) {
+    if (only && !only.some((word) => bench.name.toLowerCase().includes(word.toLowerCase()))) continue;
     process.stderr.write(`running ${bench.name} …\n`);
     figures.push(...(await bench.run()));
   }

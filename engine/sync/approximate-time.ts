@@ -1,6 +1,7 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Nanos } from '../core/time.js';
 import type { DropReason, OnDropped } from './drop-reasons.js';
+import { syncSources } from './sync-core.js';
 
 /**
  * ROS message_filters' ApproximateTime policy (sync_policies/approximate_time.h, by the same
@@ -535,31 +536,5 @@ export function approximateTime<T extends Stamped>(sources: Observable<T>[], opt
   if (sources.length < 2) throw new RangeError(`approximateTime needs at least 2 sources, got ${sources.length}`);
   // Validate now rather than at subscription, so a bad option fails where it is written.
   new ApproximateTimeSynchronizer<T>(sources.length, { ...options, onSet: () => undefined });
-  return new Observable<T[]>((subscriber) => {
-    const sync = new ApproximateTimeSynchronizer<T>(sources.length, { ...options, onSet: (set) => subscriber.next(set) });
-    let completed = 0;
-    let finished = false;
-    const subscriptions = sources.map((source, i) =>
-      source.subscribe({
-        next: (msg) => {
-          if (!finished) sync.add(i, msg);
-        },
-        error: (err) => {
-          if (finished) return;
-          finished = true;
-          sync.flush();
-          subscriber.error(err);
-        },
-        complete: () => {
-          if (finished || ++completed < sources.length) return;
-          finished = true;
-          sync.flush();
-          subscriber.complete();
-        },
-      }),
-    );
-    return () => {
-      for (const s of subscriptions) s.unsubscribe();
-    };
-  });
+  return syncSources(sources, (onSet) => new ApproximateTimeSynchronizer<T>(sources.length, { ...options, onSet }));
 }

@@ -1,6 +1,7 @@
-import { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Nanos } from '../core/time.js';
 import type { DropReason, OnDropped } from './drop-reasons.js';
+import { syncSources } from './sync-core.js';
 
 export interface ExactTimeOptions<T> {
   /** Incomplete tuples kept at most; past it the oldest tuple is dropped as queue-overflow. 0 keeps all (as in ROS). */
@@ -110,35 +111,7 @@ export class ExactTimeSync<T extends { stamp: Nanos }> {
  */
 export function exactTime<T extends { stamp: Nanos }>(sources: Observable<T>[], options: ExactTimeOptions<T>): Observable<T[]> {
   checkOptions(sources.length, options);
-  return new Observable<T[]>((subscriber) => {
-    const sync = new ExactTimeSync<T>(sources.length, options, (set) => subscriber.next(set));
-    const subscription = new Subscription();
-    let open = sources.length;
-    // Once the output has ended, later notifications (a source subscribed after another failed) are ignored.
-    let finished = false;
-    for (let i = 0; i < sources.length && !finished; i++) {
-      subscription.add(
-        sources[i].subscribe({
-          next: (message) => {
-            if (!finished) sync.add(i, message);
-          },
-          error: (err) => {
-            if (finished) return;
-            finished = true;
-            sync.flush();
-            subscriber.error(err);
-          },
-          complete: () => {
-            if (finished || --open > 0) return;
-            finished = true;
-            sync.flush();
-            subscriber.complete();
-          },
-        }),
-      );
-    }
-    return subscription;
-  });
+  return syncSources(sources, (onSet) => new ExactTimeSync<T>(sources.length, options, onSet));
 }
 
 /** A bad configuration fails at set-up, not on the first message. */

@@ -1,6 +1,7 @@
-import { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createClock, type Nanos } from '../core/time.js';
 import type { DropReason, OnDropped } from './drop-reasons.js';
+import { syncSources } from './sync-core.js';
 
 /** ROS 2 LatestTime's RateConfig: <rate_ema_alpha, error_ema_alpha, rate_step_change_margin_factor>. */
 export interface RateConfig {
@@ -184,35 +185,7 @@ export class LatestTimeSync<T extends { stamp: Nanos }> {
  */
 export function latestTime<T extends { stamp: Nanos }>(sources: Observable<T>[], options: LatestTimeOptions<T> = {}): Observable<T[]> {
   rateConfigs(sources.length, options.rateConfig);
-  return new Observable<T[]>((subscriber) => {
-    const sync = new LatestTimeSync<T>(sources.length, options, (set) => subscriber.next(set));
-    const subscription = new Subscription();
-    let open = sources.length;
-    // Once the output has ended, later notifications (a source subscribed after another failed) are ignored.
-    let finished = false;
-    for (let i = 0; i < sources.length && !finished; i++) {
-      subscription.add(
-        sources[i].subscribe({
-          next: (message) => {
-            if (!finished) sync.add(i, message);
-          },
-          error: (err) => {
-            if (finished) return;
-            finished = true;
-            sync.flush();
-            subscriber.error(err);
-          },
-          complete: () => {
-            if (finished || --open > 0) return;
-            finished = true;
-            sync.flush();
-            subscriber.complete();
-          },
-        }),
-      );
-    }
-    return subscription;
-  });
+  return syncSources(sources, (onSet) => new LatestTimeSync<T>(sources.length, options, onSet));
 }
 
 /** The per-source configs, checked at set-up so that a bad one fails before any message. */

@@ -1,6 +1,7 @@
-import { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Nanos } from '../core/time.js';
 import type { DropReason, OnDropped } from './drop-reasons.js';
+import { syncSources } from './sync-core.js';
 
 export interface SlopTimeOptions<T> {
   /** A set's stamps must span strictly less than this (Python's `max(vv) - min(vv) < slop`). */
@@ -140,35 +141,7 @@ export class SlopTimeSync<T extends { stamp: Nanos }> {
  */
 export function slopTime<T extends { stamp: Nanos }>(sources: Observable<T>[], options: SlopTimeOptions<T>): Observable<T[]> {
   checkOptions(sources.length, options);
-  return new Observable<T[]>((subscriber) => {
-    const sync = new SlopTimeSync<T>(sources.length, options, (set) => subscriber.next(set));
-    const subscription = new Subscription();
-    let open = sources.length;
-    // Once the output has ended, later notifications (a source subscribed after another failed) are ignored.
-    let finished = false;
-    for (let i = 0; i < sources.length && !finished; i++) {
-      subscription.add(
-        sources[i].subscribe({
-          next: (message) => {
-            if (!finished) sync.add(i, message);
-          },
-          error: (err) => {
-            if (finished) return;
-            finished = true;
-            sync.flush();
-            subscriber.error(err);
-          },
-          complete: () => {
-            if (finished || --open > 0) return;
-            finished = true;
-            sync.flush();
-            subscriber.complete();
-          },
-        }),
-      );
-    }
-    return subscription;
-  });
+  return syncSources(sources, (onSet) => new SlopTimeSync<T>(sources.length, options, onSet));
 }
 
 function checkOptions<T>(sourceCount: number, options: SlopTimeOptions<T>): void {

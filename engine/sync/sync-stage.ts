@@ -2,15 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { FrameSet, SensorFrame } from '../core/frames.js';
 import type { Nanos } from '../core/time.js';
 import type { DropReason, OnDropped } from './drop-reasons.js';
-
-/** A policy's synchronous core, as the engine drives it: messages in, sets and drops out through callbacks. */
-export interface SyncCore<T> {
-  add(sourceIndex: number, message: T): void;
-  /** The input ended: emit what can still be emitted and report the rest as dropped. */
-  flush(): void;
-}
-
-export type SyncCoreFactory<T> = (sourceCount: number, onSet: (set: T[]) => void, onDropped: OnDropped<T>) => SyncCore<T>;
+import type { SyncCore, SyncCoreFactory } from './sync-core.js';
 
 export interface SyncStageOptions {
   /** Every sensor of the rig, in rig order; drops report indexes into this list. */

@@ -10,9 +10,10 @@ import { open } from 'node:fs/promises';
 import { createEngine } from './engine.js';
 import { validateRig } from './config/load-rig.js';
 import { loadProtos } from './core/proto.js';
-import type { FrameSet } from './core/frames.js';
+import type { FrameSet, SensorFrame } from './core/frames.js';
+import { NS_PER_MS } from './core/time.js';
 import type { PerceptionEvent } from './events/perception-event.js';
-import { sampleFrames, sampleRigInput } from '../test/fixtures/mcap/sample-scenario.js';
+import { SAMPLE_T0, sampleFrames, sampleRigInput } from '../test/fixtures/mcap/sample-scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'percept-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,7 +41,10 @@ describe('createEngine', () => {
     expect(first.stamp).toBe(frames.find((f) => f.sensorId === 'cam')!.stamp);
     expect(first.frames.map((f) => f.sensorId).sort()).toEqual(['cam', 'gnss', 'lidar', 'mic', 'radar']);
     expect(first.missing).toEqual([]);
-    expect(first.ego?.latitude).toBeCloseTo(42.336, 9);
+    // The first GNSS fix comes 20 ms after the first set's stamp: no pose to interpolate yet.
+    expect(first.ego).toBeUndefined();
+    // Set 1 (100 ms) lies between fixes 0 (20 ms) and 1 (120 ms), 1e-5° apart: 80% of the way.
+    expect(events[1].ego!.latitude).toBeCloseTo(42.336 + 0.8e-5, 9);
     expect(events[10].ego!.position.y).toBeGreaterThan(1); // ten fixes 1e-5° apart going north: ~1.1 m
     expect(first.health.find((h) => h.sensorId === 'lidar')?.state).toBe('ok');
     expect(first.latency.totalMs).toBeGreaterThanOrEqual(0);
@@ -88,5 +92,77 @@ describe('createEngine', () => {
     await engine.start();
     await engine.done;
     expect(engine.stats().drops['unknown-sensor']).toBe(1);
+  });
+});
+
+describe('createEngine with the rig\'s synchronization policy', () => {
+  const run = async (rigInput: object, frames = sampleFrames({ durationMs: 1000 })) => {
+    const rig = validateRig(rigInput);
+    const engine = createEngine(rig, { input: from(frames) });
+    const sets: FrameSet[] = [];
+    engine.framesets$.subscribe((s) => sets.push(s));
+    await engine.start();
+    await engine.done;
+    return { sets, stats: engine.stats() };
+  };
+
+  it('approximate: one frame per sensor in every set, each frame used once', async () => {
+    const { sets, stats } = await run({ ...sampleRigInput(), sync: { policy: 'approximate', reference: 'cam', queueSize: 5 } });
+    expect(sets.length).toBeGreaterThanOrEqual(9);
+    const used = new Set<SensorFrame>();
+    for (const set of sets) {
+      expect(set.frames.size).toBe(5);
+      expect(set.missing).toEqual([]);
+      expect(set.stamp).toBe(set.frames.get('cam')!.stamp);
+      for (const f of set.frames.values()) {
+        expect(used.has(f)).toBe(false);
+        used.add(f);
+      }
+    }
+    // Radar runs at twice the others' rate: half its scans can be in no set.
+    expect(stats.drops.superseded ?? 0).toBeGreaterThan(0);
+  });
+
+  it('goes on without a sensor that falls silent, names it missing, and takes it back when it returns', async () => {
+    const frames = sampleFrames({ durationMs: 2000 }).filter((f) => !(f.sensorId === 'mic' && f.stamp > SAMPLE_T0 + 500n * NS_PER_MS && f.stamp < SAMPLE_T0 + 1500n * NS_PER_MS));
+    const { sets } = await run({ ...sampleRigInput(), sync: { policy: 'approximate', reference: 'cam', timeoutMs: 250 } }, frames);
+    const missingMic = sets.filter((s) => s.missing.includes('mic'));
+    expect(missingMic.length).toBeGreaterThanOrEqual(5);
+    const last = sets[sets.length - 1];
+    expect(last.missing).toEqual([]);
+    expect(last.frames.get('mic')).toBeDefined();
+  });
+
+  it('exact, slop and latest run from the rig', async () => {
+    const exact = await run({ ...sampleRigInput(), sync: { policy: 'exact' } });
+    // The sample's sensors are offset by 10–30 ms: no two stamps are equal, so ExactTime forms nothing.
+    expect(exact.sets).toHaveLength(0);
+    const slop = await run({ ...sampleRigInput(), sync: { policy: 'slop', slopMs: 40 } });
+    expect(slop.sets.length).toBeGreaterThanOrEqual(10);
+    for (const set of slop.sets) {
+      const stamps = [...set.frames.values()].map((f) => f.stamp);
+      const spread = stamps.reduce((a, b) => (a > b ? a : b)) - stamps.reduce((a, b) => (a < b ? a : b));
+      expect(spread).toBeLessThan(40n * NS_PER_MS);
+    }
+    const latest = await run({ ...sampleRigInput(), sync: { policy: 'latest' } });
+    expect(latest.sets.length).toBeGreaterThan(10);
+  });
+
+  it('applies per-sensor clock offsets and re-sorts within the reorder window', async () => {
+    const frames = sampleFrames({ durationMs: 500 });
+    const swapped = [...frames];
+    // Two lidar frames arrive in the wrong order; a 150 ms window puts them back.
+    const a = swapped.findIndex((f) => f.sensorId === 'lidar' && f.seq === 1);
+    const b = swapped.findIndex((f) => f.sensorId === 'lidar' && f.seq === 2);
+    [swapped[a], swapped[b]] = [swapped[b], swapped[a]];
+    const rig = validateRig({ ...sampleRigInput(), sync: { policy: 'nearest', reference: 'cam', reorderWindowMs: 150, offsetsMs: { lidar: -10 } } });
+    const engine = createEngine(rig, { input: from(swapped) });
+    const lidarStamps: bigint[] = [];
+    engine.frames$.subscribe((f) => f.sensorId === 'lidar' && lidarStamps.push(f.stamp));
+    await engine.start();
+    await engine.done;
+    const expected = frames.filter((f) => f.sensorId === 'lidar').map((f) => f.stamp - 10n * NS_PER_MS);
+    expect(lidarStamps).toEqual(expected);
+    expect(engine.stats().drops.late ?? 0).toBe(0);
   });
 });

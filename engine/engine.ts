@@ -1,14 +1,17 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { filter, map, tap } from 'rxjs/operators';
 import { sensorTimeoutMs, type Rig } from './config/rig-schema.js';
-import { MODALITIES, type FrameSet, type GnssFix, type Modality, type SensorFrame } from './core/frames.js';
+import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './core/frames.js';
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
-import { EgoFromGnss } from './events/ego-from-gnss.js';
+import { EgoInterpolator } from './sync/ego-interpolation.js';
 import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
 import { LatencyWindow, type EngineStats } from './engine-stats.js';
 import { McapEventRecorder } from './publish/mcap-event-recorder.js';
 import type { DropReason } from './sync/drop-reasons.js';
 import { nearestSync } from './sync/nearest-sync.js';
+import { ingest, needsIngest } from './sync/ingest.js';
+import { policyCoreFactory } from './sync/policy-from-rig.js';
+import { syncStage } from './sync/sync-stage.js';
 
 export interface EngineOptions {
   /** The frames to process: a scenario player's frames$, live adapters, or any Observable of frames. */
@@ -39,6 +42,8 @@ export interface Engine {
   readonly done: Promise<void>;
   /** For adapters and players: a frame of this sensor could not be decoded. */
   countDecodeError(sensorId: string): void;
+  /** For live transports: the sensor's link went down or came back; its health says so. */
+  setLinkState(sensorId: string, connected: boolean): void;
   stats(): EngineStats;
 }
 
@@ -58,7 +63,8 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const lastStamp = new Map<string, Nanos>();
   // Arrival on the engine clock, kept beside the frame: a replayed frame's receivedAt is the recorded one.
   const arrival = new WeakMap<SensorFrame, Nanos>();
-  const ego = new EgoFromGnss();
+  const ego = new EgoInterpolator();
+  const linkDown = new Set<string>();
   let streamTime: Nanos | undefined;
   let framesets = 0;
   let partialFramesets = 0;
@@ -87,9 +93,15 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     arrival.set(frame, clock());
     frameCounts.set(frame.sensorId, (frameCounts.get(frame.sensorId) ?? 0) + 1);
     byModality[frame.modality]++;
+    return true;
+  };
+
+  /** After reordering and clock alignment: the stamps health and ego pose go by. */
+  const observe = (frame: SensorFrame): void => {
     lastStamp.set(frame.sensorId, frame.stamp);
     if (streamTime === undefined || frame.stamp > streamTime) streamTime = frame.stamp;
-    return true;
+    if (frame.modality === 'gnss' && frame.sensorId === rig.fusion.egoGnss) ego.add(frame);
+    framesSubject.next(frame);
   };
 
   const health = (): SensorHealth[] =>
@@ -97,7 +109,9 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       const last = lastStamp.get(s.id);
       const timeout = millisToNanos(sensorTimeoutMs(rig.sync, s.id));
       let state: HealthState = 'silent';
-      if (last !== undefined && streamTime !== undefined) {
+      if (linkDown.has(s.id)) {
+        state = 'disconnected';
+      } else if (last !== undefined && streamTime !== undefined) {
         const gap = streamTime - last;
         state = gap <= timeout ? 'ok' : gap <= 2n * timeout ? 'late' : 'silent';
       }
@@ -111,13 +125,12 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       const t = arrival.get(frame) ?? set.formedAt;
       if (oldest === undefined || t < oldest) oldest = t;
       if (newest === undefined || t > newest) newest = t;
-      if (frame.modality === 'gnss' && frame.sensorId === rig.fusion.egoGnss) egoPose = ego.update(frame as GnssFix) ?? egoPose;
     }
     const now = clock();
     const event: PerceptionEvent = {
       seq: events,
       stamp: set.stamp,
-      ego: egoPose,
+      ego: ego.egoPoseAt(set.stamp),
       objects: [],
       audio: [],
       latency: {
@@ -133,7 +146,6 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     };
     return event;
   };
-  let egoPose: PerceptionEvent['ego'];
 
   const finish = async (): Promise<void> => {
     subscription?.unsubscribe();
@@ -155,20 +167,37 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     async start() {
       if (subscription) throw new Error('engine already started');
       if (rig.outputs.mcap) recorder = await McapEventRecorder.create(rig.outputs.mcap.path, JSON.stringify(rig));
-      const sync = nearestSync({
-        reference: rig.sync.reference!,
-        sensors: rig.sensors.map((s) => s.id),
-        toleranceNs: millisToNanos(rig.sync.toleranceMs),
-        timeoutNs: millisToNanos(Math.max(...rig.sensors.map((s) => sensorTimeoutMs(rig.sync, s.id)))),
-        // Half the nominal period: real sensors jitter, but none runs at twice its rate.
-        minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(500 / s.rateHz)])),
-        clock,
-        onDropped,
-      });
+      const sync = rig.sync.policy === 'nearest'
+        ? nearestSync({
+          reference: rig.sync.reference!,
+          sensors: rig.sensors.map((s) => s.id),
+          toleranceNs: millisToNanos(rig.sync.toleranceMs),
+          timeoutNs: millisToNanos(Math.max(...rig.sensors.map((s) => sensorTimeoutMs(rig.sync, s.id)))),
+          // Half the nominal period: real sensors jitter, but none runs at twice its rate.
+          minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(500 / s.rateHz)])),
+          clock,
+          onDropped,
+        })
+        : syncStage({
+          sensors: rig.sensors.map((s) => s.id),
+          reference: rig.sync.reference,
+          timeoutNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(sensorTimeoutMs(rig.sync, s.id))])),
+          createCore: policyCoreFactory(rig),
+          clock,
+          onDropped,
+        });
+      const sensorIndex = new Map(rig.sensors.map((s, i) => [s.id, i]));
+      const timeHandling = needsIngest(rig)
+        ? ingest(rig, {
+          onDropped: (frame, reason) => onDropped(frame, sensorIndex.get(frame.sensorId) ?? -1, reason),
+          onRestamped: (original, restamped) => arrival.set(restamped, arrival.get(original) ?? clock()),
+        })
+        : (frames: Observable<SensorFrame>) => frames;
       subscription = options.input
         .pipe(
           filter(accept),
-          tap((frame) => framesSubject.next(frame)),
+          timeHandling,
+          tap(observe),
           sync,
           tap((set) => {
             framesets++;
@@ -196,6 +225,11 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     stop() {
       stopping ??= finish().then(resolveDone, rejectDone);
       return done;
+    },
+
+    setLinkState(sensorId, connected) {
+      if (connected) linkDown.delete(sensorId);
+      else linkDown.add(sensorId);
     },
 
     countDecodeError(sensorId) {

@@ -11,7 +11,9 @@ import { collectDoctorReport, formatDoctorReport } from './doctor.js';
 import { runReplayCommand } from './replay-command.js';
 import { runDecodeCommand } from './decode-command.js';
 import { DECODE_FILE_FORMATS } from '../../adapters/decode-file.js';
-import { runScenarioGenerate, runScenarioImport, runScenarioInfo } from './scenario-commands.js';
+import { runScenarioGenerate, runScenarioImport, runScenarioImportComma2k19, runScenarioInfo } from './scenario-commands.js';
+import { runRunCommand } from './run-command.js';
+import { runRecordCommand } from './record-command.js';
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -40,6 +42,24 @@ function buildProgram(): Command {
     .option('--quiet', 'no progress bar and no summary table')
     .action(runReplayCommand);
 
+  program
+    .command('run')
+    .description("run a rig's live sensors through the engine and print a summary")
+    .requiredOption('--config <file>', 'rig YAML/JSON whose sensors have live sources')
+    .option('--duration <s>', 'stop after this many seconds')
+    .option('--summary <file>', 'write the summary as JSON')
+    .option('--quiet', 'no status line, link messages or summary table')
+    .action(runRunCommand);
+
+  program
+    .command('record')
+    .description("record the decoded frames of a rig's live sensors as a scenario (replay it with percept replay FILE)")
+    .requiredOption('--config <file>', 'rig YAML/JSON whose sensors have live sources')
+    .requiredOption('--out <file>', 'output MCAP file')
+    .option('--duration <s>', 'stop after this many seconds')
+    .option('--quiet', 'no status line or link messages')
+    .action(runRecordCommand);
+
   const scenario = program.command('scenario').description('make, import and inspect scenarios (MCAP files)');
   scenario
     .command('generate')
@@ -61,6 +81,14 @@ function buildProgram(): Command {
     .argument('<dir>', 'folder holding the sample files and its info JSON')
     .requiredOption('--out <file>', 'output MCAP file')
     .action((dir: string, opts: { out: string }) => runScenarioImport('nuscenes', dir, opts));
+  scenario
+    .command('import-comma2k19')
+    .description('import a comma2k19 segment (radar CAN through the Toyota ADAS DBC, u-blox fixes) as a scenario')
+    .argument('<dir>', 'a segment folder (it holds processed_log/)')
+    .requiredOption('--out <file>', 'output MCAP file')
+    .option('--dbc <file>', 'DBC of the radar bus (default: the bundled toyota_adas.dbc)')
+    .option('--radar-bus <n>', 'CAN bus of the radar in raw_can/src', '1')
+    .action(runScenarioImportComma2k19);
   scenario
     .command('info')
     .description('duration, topics, message counts, rates and schemas of a scenario')

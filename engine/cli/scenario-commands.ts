@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { generateScenario } from '../../scenarios/generator/index.js';
+import { importComma2k19 } from '../../scenarios/import/comma2k19.js';
 import { importKitti } from '../../scenarios/import/kitti.js';
 import { importNuscenes } from '../../scenarios/import/nuscenes.js';
 import { formatScenarioInfo, scenarioInfo } from '../../scenarios/scenario-info.js';
@@ -31,6 +32,24 @@ export async function runScenarioImport(kind: 'kitti' | 'nuscenes', dir: string,
   const result = kind === 'kitti' ? await importKitti({ dir, out: opts.out }) : await importNuscenes({ dir, out: opts.out });
   const frames = Object.entries(result.frames).map(([id, n]) => `${id} ${n}`).join(', ');
   process.stdout.write(`wrote ${result.path}: ${frames}; ${result.groundTruth} ground-truth records\n`);
+}
+
+export async function runScenarioImportComma2k19(dir: string, opts: { out: string; dbc?: string; radarBus?: string }): Promise<void> {
+  if (!existsSync(dir)) throw new UsageError(`not found: ${dir}`);
+  if (opts.dbc !== undefined && !existsSync(opts.dbc)) throw new UsageError(`--dbc not found: ${opts.dbc}`);
+  const radarBus = Number(opts.radarBus ?? '1');
+  if (!Number.isSafeInteger(radarBus) || radarBus < 0) throw new UsageError(`--radar-bus must be a non-negative integer, got "${opts.radarBus}"`);
+  let warnings = 0;
+  const result = await importComma2k19({
+    dir, out: opts.out, dbc: opts.dbc, radarBus,
+    onWarning: (warning) => {
+      // The first few say what is wrong; the count says how much.
+      if (warnings++ < 5) process.stderr.write(`warning: ${warning}\n`);
+    },
+  });
+  if (warnings > 5) process.stderr.write(`${warnings} warnings in all\n`);
+  const frames = Object.entries(result.frames).map(([id, n]) => `${id} ${n}`).join(', ');
+  process.stdout.write(`wrote ${result.path}: ${frames}${result.skipped ? `; ${result.skipped} records skipped` : ''}\n`);
 }
 
 export async function runScenarioInfo(file: string): Promise<void> {

@@ -25,7 +25,7 @@ export interface StageLatency {
   totalMs: number;
 }
 
-export type HealthState = 'ok' | 'late' | 'silent';
+export type HealthState = 'ok' | 'late' | 'silent' | 'disconnected';
 
 export interface SensorHealth {
   sensorId: string;

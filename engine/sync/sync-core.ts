@@ -8,7 +8,8 @@ export interface SyncCore<T> {
   flush(): void;
 }
 
-export type SyncCoreFactory<T> = (sourceCount: number, onSet: (set: T[]) => void, onDropped: OnDropped<T>) => SyncCore<T>;
+/** Builds a core over the named sources (their order is the core's source order). */
+export type SyncCoreFactory<T> = (sourceIds: readonly string[], onSet: (set: T[]) => void, onDropped: OnDropped<T>) => SyncCore<T>;
 
 /**
  * Drives a policy core from RxJS sources: one array per set, one message per source in the order

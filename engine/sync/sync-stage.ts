@@ -60,7 +60,7 @@ export function syncStage(options: SyncStageOptions): OperatorFunction<SensorFra
       const buildCore = (): void => {
         const previous = [...held];
         held = new Set();
-        core = active.length >= 2 ? createCore(active.length, emit, (m, _i, reason) => drop(m, reason)) : undefined;
+        core = active.length >= 2 ? createCore(active, emit, (m, _i, reason) => drop(m, reason)) : undefined;
         for (const frame of previous) {
           if (active.includes(frame.sensorId)) feed(frame);
           else drop(frame, 'late');

@@ -81,7 +81,12 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunSummary> 
   const live = openLiveInput(rig, {
     baseDir: options.baseDir,
     clock: options.clock,
-    onStatus: options.onStatus,
+    onStatus: (sensorId, status) => {
+      // The engine's health of the sensor follows its link: down from a disconnect or error until it is back.
+      if (status.type === 'connected' || status.type === 'listening') engine?.setLinkState(sensorId, true);
+      else if (status.type === 'disconnected' || status.type === 'error') engine?.setLinkState(sensorId, false);
+      options.onStatus?.(sensorId, status);
+    },
     onIssue: (sensorId, issue) => {
       engine?.countDecodeError(sensorId);
       options.onIssue?.(sensorId, issue);

@@ -179,7 +179,7 @@ describe('field errors', () => {
     ['a zero quaternion', (r) => { r.sensors[1].extrinsic.rotation = { quaternion: [0, 0, 0, 0] }; }, ['sensors[1].extrinsic.rotation.quaternion: a quaternion [x, y, z, w] must not be all zeros']],
     ['both quaternion and rpy', (r) => { r.sensors[1].extrinsic.rotation = { quaternion: [0, 0, 0, 1], rpy: [0, 0, 0] }; }, ['sensors[1].extrinsic.rotation: expected { quaternion: [x, y, z, w] } or { rpy: [roll, pitch, yaw] } in radians']],
     ['no rotation', (r) => { delete r.sensors[1].extrinsic.rotation; }, ['sensors[1].extrinsic.rotation: expected { quaternion: [x, y, z, w] } or { rpy: [roll, pitch, yaw] } in radians']],
-    ['an unknown source type', (r) => { r.sensors[1].source = { type: 'udp' }; }, ["sensors[1].source.type: Invalid discriminator value. Expected 'scenario'"]],
+    ['an unknown source type', (r) => { r.sensors[1].source = { type: 'udp' }; }, ["sensors[1].source.type: Invalid discriminator value. Expected 'scenario' | 'live'"]],
     ['a missing extrinsic', (r) => { delete r.sensors[3].extrinsic; }, ['sensors[3].extrinsic: Invalid input: expected object, received undefined']],
     ['an unknown sync policy', (r) => { r.sync.policy = 'fastest'; }, ['sync.policy: Invalid option: expected one of "nearest"|"approximate"|"exact"|"latest"|"slop"']],
     ['a slop policy without slopMs', (r) => { r.sync.policy = 'slop'; }, ['sync.slopMs: the slop policy needs slopMs']],

@@ -11,10 +11,8 @@
   'targets': [
     {
       'target_name': 'percept_native',
-      'sources': [
-        'native/src/addon.cc',
-        'native/src/backend_cpu.cc',
-      ],
+      # Every native/src/*.cc (and, with CUDA, *.cu): a kernel is added by adding its files.
+      'sources': ['<!@(node native/list-sources.cjs cc)'],
       'dependencies': [
         # Official node-addon-api target that turns C++ exceptions back on (node's common.gypi
         # builds with -fno-exceptions) and defines NAPI_CPP_EXCEPTIONS.
@@ -27,7 +25,7 @@
       'cflags_cc': ['-O3'],
       'conditions': [
         ['percept_cuda==1', {
-          'sources': ['native/src/backend_cuda.cu'],
+          'sources': ['<!@(node native/list-sources.cjs cu)'],
           'defines': ['PERCEPT_WITH_CUDA=1'],
           # Static cudart: a dynamically linked libcudart.so would make the addon fail to load
           # (not just report "no CUDA") on machines without the CUDA toolkit installed.
@@ -46,7 +44,7 @@
               'rule_name': 'nvcc',
               'extension': 'cu',
               'message': 'NVCC <(RULE_INPUT_PATH)',
-              'inputs': ['native/src/backends.h'],
+              'inputs': [],
               'outputs': ['<(INTERMEDIATE_DIR)/<(RULE_INPUT_ROOT).cu.o'],
               'process_outputs_as_sources': 1,
               'action': [

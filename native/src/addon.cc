@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backends.h"
+#include "export_registry.h"
 
 namespace percept {
 namespace {
@@ -189,8 +190,16 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace percept
 
+namespace percept {
+std::vector<ExportFn>& ExportRegistry() {
+  static std::vector<ExportFn> registry;
+  return registry;
+}
+}  // namespace percept
+
 // At global scope: NODE_API_MODULE token-pastes the function name, so it cannot be qualified.
 static Napi::Object InitPerceptNative(Napi::Env env, Napi::Object exports) {
+  for (percept::ExportFn fn : percept::ExportRegistry()) fn(env, exports);
   using namespace percept;
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo"));
   exports.Set("transformPoints", Napi::Function::New(env, TransformPoints, "transformPoints"));

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../engine/core/package-root.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createNmeaDecoder } from '../adapters/gnss/nmea-decoder.js';
 import { median, timeRuns, type Benchmark } from './benchmark.js';
 
-const LOGS = new URL('../test/fixtures/gps_nmea/', import.meta.url);
+const LOGS = pathToFileURL(join(packageRoot(), 'test', 'fixtures', 'gps_nmea') + '/');
 /** Copies of the concatenated logs decoded per run: ~0.25 M sentences, long enough to time. */
 const REPEAT = 80;
 const CHUNK = 64 * 1024;

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../engine/core/package-root.js';
 import { readFileSync } from 'node:fs';
 import { parseCapture } from '../adapters/capture/capture-reader.js';
 import { udpDatagrams } from '../adapters/capture/udp.js';
@@ -7,7 +10,8 @@ import type { FrameDecoder } from '../adapters/decoder.js';
 import type { PointCloud } from '../engine/core/frames.js';
 import { median, timeRuns, type Benchmark } from './benchmark.js';
 
-const fixtures = new URL('../test/fixtures/lidar_pcap/', import.meta.url);
+// Resolved from the package root: this file also runs compiled, from dist/bench/.
+const fixtures = pathToFileURL(join(packageRoot(), 'test', 'fixtures', 'lidar_pcap') + '/');
 
 function payloads(file: string, port: number): Uint8Array[] {
   const bytes = new Uint8Array(readFileSync(new URL(file, fixtures)));

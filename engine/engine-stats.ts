@@ -1,5 +1,6 @@
 import type { Modality } from './core/frames.js';
 import type { DropReason } from './sync/drop-reasons.js';
+import type { PublisherStats } from './publish/publisher.js';
 
 export interface LatencySummary {
   p50: number;
@@ -18,6 +19,9 @@ export interface EngineStats {
   decodeErrors: number;
   /** End-to-end latency of events (oldest frame's arrival → event out), over the most recent events. */
   latencyMs: LatencySummary;
+  /** Time spent handing events to the publishers. */
+  publishLatencyMs: LatencySummary;
+  publishers: Record<string, PublisherStats>;
 }
 
 /** Keeps the newest `capacity` samples so a long live run reports recent latency in bounded memory. */

@@ -64,7 +64,12 @@ describe('createEngine', () => {
     const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await loadDecompressHandlers() });
     const type = loadProtos().type('percept.PerceptionEvent');
     const decoded = [];
-    for await (const m of reader.readMessages()) decoded.push(type.toObject(type.decode(m.data), { longs: String }));
+    const eventsChannel = [...reader.channelsById.values()].find((c) => c.topic === '/percept/events')!.id;
+    for await (const m of reader.readMessages()) {
+      if (m.channelId === eventsChannel) decoded.push(type.toObject(type.decode(m.data), { longs: String }));
+    }
+    // The raw frames are recorded too, so the file replays as a scenario.
+    expect([...reader.channelsById.values()].map((c) => c.topic)).toContain('/lidar/points');
     await handle.close();
     expect(decoded).toHaveLength(6);
     expect(decoded[0].frames).toHaveLength(5);

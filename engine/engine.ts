@@ -6,7 +6,8 @@ import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/ti
 import { EgoInterpolator } from './sync/ego-interpolation.js';
 import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
 import { LatencyWindow, type EngineStats } from './engine-stats.js';
-import { McapEventRecorder } from './publish/mcap-event-recorder.js';
+import { createOutputs } from './publish/outputs.js';
+import type { Publisher } from './publish/publisher.js';
 import type { DropReason } from './sync/drop-reasons.js';
 import { nearestSync } from './sync/nearest-sync.js';
 import { ingest, needsIngest } from './sync/ingest.js';
@@ -18,6 +19,10 @@ export interface EngineOptions {
   input: Observable<SensorFrame>;
   /** Engine clock in Unix nanoseconds; used for latency only, never for decisions. */
   clock?: () => Nanos;
+  /** Publishers beside those the rig's outputs name. */
+  publishers?: Publisher[];
+  /** One line for the user: where outputs listen, what failed. */
+  log?: (line: string) => void;
 }
 
 export interface DroppedFrame {
@@ -45,6 +50,10 @@ export interface Engine {
   /** For live transports: the sensor's link went down or came back; its health says so. */
   setLinkState(sensorId: string, connected: boolean): void;
   stats(): EngineStats;
+  /** Each sensor's state now: ok, late, silent or disconnected. */
+  health(): SensorHealth[];
+  /** Where the outputs listen (WebSocket, MQTT broker, metrics), once started. */
+  readonly endpoints: Record<string, string>;
 }
 
 export function createEngine(rig: Rig, options: EngineOptions): Engine {
@@ -60,6 +69,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const drops: Partial<Record<DropReason, number>> = {};
   const decodeErrors = new Map<string, number>();
   const latency = new LatencyWindow();
+  const publishLatency = new LatencyWindow();
   const lastStamp = new Map<string, Nanos>();
   // Arrival on the engine clock, kept beside the frame: a replayed frame's receivedAt is the recorded one.
   const arrival = new WeakMap<SensorFrame, Nanos>();
@@ -69,7 +79,6 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   let framesets = 0;
   let partialFramesets = 0;
   let events = 0;
-  let recorder: McapEventRecorder | undefined;
   let subscription: Subscription | undefined;
   let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;
@@ -150,11 +159,17 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const finish = async (): Promise<void> => {
     subscription?.unsubscribe();
     try {
-      await recorder?.close();
+      await outputs.stop();
     } finally {
       for (const s of [framesSubject, setsSubject, eventsSubject, dropsSubject] as Subject<unknown>[]) s.complete();
     }
   };
+
+  const outputs = createOutputs(rig, options.publishers ?? [], { rig, clock, log: options.log }, {
+    stats: () => engine.stats(),
+    health: () => health(),
+    publishers: () => outputs.stats(),
+  });
 
   const engine: Engine = {
     rig,
@@ -166,7 +181,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
 
     async start() {
       if (subscription) throw new Error('engine already started');
-      if (rig.outputs.mcap) recorder = await McapEventRecorder.create(rig.outputs.mcap.path, JSON.stringify(rig));
+      await outputs.start();
       const sync = rig.sync.policy === 'nearest'
         ? nearestSync({
           reference: rig.sync.reference!,
@@ -198,6 +213,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
           filter(accept),
           timeHandling,
           tap(observe),
+          tap((frame) => outputs.publishFrame(frame)),
           sync,
           tap((set) => {
             framesets++;
@@ -210,8 +226,10 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
           next: (event) => {
             events++;
             latency.add(event.latency.totalMs);
+            // Known only once publishing is done: the copies that went out carry 0.
+            event.latency.publishMs = outputs.publishEvent(event);
+            publishLatency.add(event.latency.publishMs);
             eventsSubject.next(event);
-            recorder?.write(event, clock());
           },
           error: (err: Error) => {
             stopping ??= finish().then(() => rejectDone(err), rejectDone);
@@ -246,7 +264,15 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
         drops: { ...drops },
         decodeErrors: [...decodeErrors.values()].reduce((a, b) => a + b, 0),
         latencyMs: latency.summary(),
+        publishLatencyMs: publishLatency.summary(),
+        publishers: outputs.stats(),
       };
+    },
+
+    health,
+
+    get endpoints() {
+      return outputs.endpoints;
     },
   };
   return engine;

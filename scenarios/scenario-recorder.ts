@@ -1,6 +1,7 @@
 import type { Rig, RigInput } from '../engine/config/rig-schema.js';
 import { validateRig } from '../engine/config/load-rig.js';
 import type { SensorFrame } from '../engine/core/frames.js';
+import type { PerceptionEvent } from '../engine/events/perception-event.js';
 import { createClock, type Nanos } from '../engine/core/time.js';
 import { ScenarioWriter } from './scenario-writer.js';
 
@@ -23,6 +24,8 @@ export interface ScenarioRecorderOptions {
 export interface RecorderStats {
   /** Frames written, by sensor id. */
   frames: Record<string, number>;
+  /** Events written. */
+  events: number;
   /** Frames not written, by reason: `raw-image` (only JPEG and PNG are stored), `backlog` (the writer fell behind). */
   skipped: Record<string, number>;
   /** The first write error; nothing is written after it. */
@@ -32,11 +35,13 @@ export interface RecorderStats {
 /**
  * The rig a recording stores: the rig as written, with every live source replaced by a scenario
  * source, so that `percept replay FILE` plays the file back through the same code path as any
- * scenario (topics follow from the sensor ids and modalities).
+ * scenario (topics follow from the sensor ids and modalities), and without outputs, so that a
+ * replay does not write over the recording or open the recorder's servers.
  */
 export function recordedRig(rig: RigInput): RigInput {
   return {
     ...rig,
+    outputs: {},
     sensors: rig.sensors.map((s) => (s.source && s.source.type === 'live' ? { ...s, source: { type: 'scenario' as const } } : s)),
   };
 }
@@ -77,7 +82,7 @@ export class ScenarioRecorder {
     this.#rig = rig;
     this.#maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.#clock = options.clock ?? createClock();
-    this.#stats = { frames: Object.fromEntries(rig.sensors.map((s) => [s.id, 0])), skipped: {} };
+    this.#stats = { frames: Object.fromEntries(rig.sensors.map((s) => [s.id, 0])), events: 0, skipped: {} };
   }
 
   static async create(path: string, options: ScenarioRecorderOptions): Promise<ScenarioRecorder> {
@@ -88,7 +93,7 @@ export class ScenarioRecorder {
   }
 
   get stats(): RecorderStats {
-    return { frames: { ...this.#stats.frames }, skipped: { ...this.#stats.skipped }, ...(this.#stats.error ? { error: this.#stats.error } : {}) };
+    return { frames: { ...this.#stats.frames }, events: this.#stats.events, skipped: { ...this.#stats.skipped }, ...(this.#stats.error ? { error: this.#stats.error } : {}) };
   }
 
   #skip(reason: string): void {
@@ -125,6 +130,16 @@ export class ScenarioRecorder {
       } finally {
         this.#pendingBytes -= bytes;
       }
+    });
+  }
+
+  /** Queues an event (percept.PerceptionEvent on /percept/events). */
+  writeEvent(event: PerceptionEvent): void {
+    if (this.#closed || this.#stats.error) return;
+    const publishTime = this.#clock();
+    this.#enqueue(async () => {
+      await this.#writer.writeEvent(event, publishTime);
+      this.#stats.events++;
     });
   }
 

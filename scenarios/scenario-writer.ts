@@ -9,9 +9,9 @@ import { cameraMatrix } from '../engine/core/geometry.js';
 import { loadProtos } from '../engine/core/proto.js';
 import { nanosToSecNsec, type Nanos } from '../engine/core/time.js';
 import { encodeFrame } from './frame-codec.js';
-import type { EgoPose } from '../engine/events/perception-event.js';
+import { eventToProtoObject, type EgoPose, type PerceptionEvent } from '../engine/events/perception-event.js';
 import {
-  CALIBRATION_SCHEMA, CALIBRATION_TOPIC, CAMERA_INFO_SCHEMA, GROUND_TRUTH_SCHEMA, GROUND_TRUTH_TOPIC, RIG_METADATA,
+  CALIBRATION_SCHEMA, CALIBRATION_TOPIC, EVENT_SCHEMA, EVENTS_TOPIC, CAMERA_INFO_SCHEMA, GROUND_TRUTH_SCHEMA, GROUND_TRUTH_TOPIC, RIG_METADATA,
   SCENARIO_METADATA, SCHEMA_OF_MODALITY, cameraInfoTopic, sensorTopic,
 } from './topics.js';
 
@@ -131,6 +131,12 @@ export class ScenarioWriter {
       objects: objects.map((o) => ({ id: o.id, label: o.label, position: o.position, size: o.size, yaw: o.yaw, velocity: o.velocity, lidar_points: o.lidarPoints ?? 0 })),
     }).finish();
     await this.#add(GROUND_TRUTH_TOPIC, GROUND_TRUTH_SCHEMA, stamp, stamp, data);
+  }
+
+  /** A PerceptionEvent on /percept/events, logged at its stamp. */
+  async writeEvent(event: PerceptionEvent, publishTime: Nanos): Promise<void> {
+    const type = loadProtos().type(EVENT_SCHEMA);
+    await this.#add(EVENTS_TOPIC, EVENT_SCHEMA, event.stamp, publishTime, type.encode(type.fromObject(eventToProtoObject(event))).finish(), event.seq);
   }
 
   async close(): Promise<void> {

@@ -134,7 +134,9 @@ describe('replay', () => {
     writeFileSync(rigPath, JSON.stringify({ ...(scenario.rigInput as object), outputs: { mcap: { path: eventsPath } } }));
     await scenario.close();
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'engine/cli/main.ts'), 'replay', scenarioPath, '--rig', rigPath, '--rate', '1', '--quiet'], { cwd: root });
-    await new Promise((r) => setTimeout(r, 2000));
+    // The output file appears once the engine has started, signal handlers installed; then let it run.
+    for (let waited = 0; !existsSync(eventsPath) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
     const signalled = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

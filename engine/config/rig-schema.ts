@@ -162,8 +162,10 @@ const fusionSchema = z
 
 const outputsSchema = z
   .object({
-    /** Record events (percept.PerceptionEvent) to an MCAP file. */
-    mcap: z.object({ path: z.string().min(1) }).strict().optional(),
+    /** Record events (percept.PerceptionEvent) and, by default, the raw frames into one MCAP file. */
+    mcap: z.object({ path: z.string().min(1), frames: z.boolean().default(true) }).strict().optional(),
+    /** Prometheus `/metrics` and `/healthz` on an HTTP port (0: any free port). */
+    metrics: z.object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).strict().optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
-import type { Rig } from './config/rig-schema.js';
+import type { Rig, RigInput } from './config/rig-schema.js';
+import { withOutputs } from './cli/output-flags.js';
 import { MODALITIES, type Modality } from './core/frames.js';
 import { nanosToSeconds, type Nanos } from './core/time.js';
 import { createEngine, type Engine } from './engine.js';
@@ -28,6 +29,10 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Called once the engine exists, for callers that want its streams. */
   onEngine?: (engine: Engine) => void;
+  /** Outputs on top of the rig's (WebSocket, MQTT, recording, metrics). */
+  outputs?: NonNullable<RigInput['outputs']>;
+  /** One line for the user: where outputs listen, what failed. */
+  log?: (line: string) => void;
 }
 
 /** The closing summary of a replay; also what `percept replay --summary FILE` writes. */
@@ -54,10 +59,17 @@ export interface ReplaySummary {
 /** Replays a scenario file through the engine from start to end (or until aborted). */
 export async function replayScenario(options: ReplayOptions): Promise<ReplaySummary> {
   const scenario = await openScenario(options.path);
-  const rig = options.rig ?? scenario.rig;
-  if (!rig) {
+  const storedRig = options.rig ?? scenario.rig;
+  if (!storedRig) {
     await scenario.close();
     throw new Error(`${options.path} holds no rig (percept.rig metadata); pass one with --rig`);
+  }
+  let rig: Rig;
+  try {
+    rig = options.outputs ? withOutputs(storedRig, options.outputs) : storedRig;
+  } catch (err) {
+    await scenario.close();
+    throw err;
   }
   const unknownTopics: string[] = [];
   let engineRef: Engine | undefined;
@@ -78,7 +90,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
       options.onWarning?.(`decode error on ${sensorId}: ${error.message}`);
     },
   });
-  const engine = createEngine(rig, { input: player.frames$ });
+  const engine = createEngine(rig, { input: player.frames$, log: options.log });
   engineRef = engine;
   options.onEngine?.(engine);
 

@@ -9,11 +9,13 @@ import { ScenarioReadError } from '../../scenarios/scenario-reader.js';
 import { UsageError } from './cli-error.js';
 import { collectDoctorReport, formatDoctorReport } from './doctor.js';
 import { runReplayCommand } from './replay-command.js';
+import { addOutputOptions } from './output-flags.js';
 import { runDecodeCommand } from './decode-command.js';
 import { DECODE_FILE_FORMATS } from '../../adapters/decode-file.js';
 import { runScenarioGenerate, runScenarioImport, runScenarioImportComma2k19, runScenarioInfo } from './scenario-commands.js';
 import { runRunCommand } from './run-command.js';
 import { runRecordCommand } from './record-command.js';
+import { runSubscribeCommand } from './subscribe-command.js';
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -26,7 +28,7 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const replay = program
     .command('replay')
     .description('replay a scenario through the engine and print a summary')
     .argument('[file]', 'scenario MCAP file')
@@ -39,17 +41,17 @@ function buildProgram(): Command {
     .option('--duration <s>', 'seconds of scenario to play')
     .option('--topics <topic...>', 'only these topics')
     .option('--summary <file>', 'write the summary as JSON')
-    .option('--quiet', 'no progress bar and no summary table')
-    .action(runReplayCommand);
+    .option('--quiet', 'no progress bar and no summary table');
+  addOutputOptions(replay).action(runReplayCommand);
 
-  program
+  const run = program
     .command('run')
     .description("run a rig's live sensors through the engine and print a summary")
     .requiredOption('--config <file>', 'rig YAML/JSON whose sensors have live sources')
     .option('--duration <s>', 'stop after this many seconds')
     .option('--summary <file>', 'write the summary as JSON')
-    .option('--quiet', 'no status line, link messages or summary table')
-    .action(runRunCommand);
+    .option('--quiet', 'no status line, link messages or summary table');
+  addOutputOptions(run).action(runRunCommand);
 
   program
     .command('record')
@@ -59,6 +61,15 @@ function buildProgram(): Command {
     .option('--duration <s>', 'stop after this many seconds')
     .option('--quiet', 'no status line or link messages')
     .action(runRecordCommand);
+
+  program
+    .command('subscribe')
+    .description('connect to a percept WebSocket server and print each message as one JSON line')
+    .argument('<url>', 'ws://HOST:PORT or wss://HOST:PORT')
+    .option('--topic <topic>', 'events, objects, audio, status or sensor/<sensorId>', 'events')
+    .option('--json', 'ask the server for JSON instead of protobuf (the printed lines are the same)')
+    .option('--token <token>', 'the server\'s access token')
+    .action(runSubscribeCommand);
 
   const scenario = program.command('scenario').description('make, import and inspect scenarios (MCAP files)');
   scenario

@@ -4,8 +4,9 @@ import { formatReplaySummary, replayScenario, summaryJson } from '../replay.js';
 import { ensureDefaultScenario } from '../../scenarios/default-scenario.js';
 import { UsageError } from './cli-error.js';
 import { createProgress } from './progress.js';
+import { outputsFromFlags, type OutputFlags } from './output-flags.js';
 
-export interface ReplayCommandOptions {
+export interface ReplayCommandOptions extends OutputFlags {
   scenario?: string;
   rig?: string;
   rate?: string;
@@ -66,6 +67,7 @@ export async function runReplayCommand(file: string | undefined, opts: ReplayCom
       throw err;
     }
   }
+  const outputs = outputsFromFlags(opts);
   const path = await resolveScenario(file, opts.scenario, quiet);
 
   const abort = new AbortController();
@@ -87,6 +89,9 @@ export async function runReplayCommand(file: string | undefined, opts: ReplayCom
     const summary = await replayScenario({
       path, rig, rate, max: opts.max, loop: opts.loop, startS, durationS, topics: opts.topics,
       signal: abort.signal,
+      outputs,
+      // Where the servers listen matters even with --quiet: it is how clients find them.
+      log: (message) => process.stderr.write(`${message}\n`),
       onProgress: (done, total) => progress.update(done, total),
       onWarning: (message) => {
         // One line per kind of warning: a corrupt stream would otherwise flood the terminal.

@@ -6,6 +6,7 @@ import type { Rig } from '../config/rig-schema.js';
 import { MODALITIES, type Modality } from '../core/frames.js';
 import type { Nanos } from '../core/time.js';
 import { createEngine, type Engine } from '../engine.js';
+import { outputsFromFlags, withOutputs, type OutputFlags } from './output-flags.js';
 import type { LatencySummary } from '../engine-stats.js';
 import type { DropReason } from '../sync/drop-reasons.js';
 import {
@@ -26,6 +27,8 @@ export interface LiveRunOptions {
   onIssue?: (sensorId: string, issue: DecodeIssue) => void;
   /** Called once the engine exists and before it starts, for callers that want its streams. */
   onEngine?: (engine: Engine) => void;
+  /** One line for the user: where outputs listen, what failed. */
+  log?: (line: string) => void;
   /** Called every STATUS_LINE_MS while running. */
   onTick?: (engine: Engine, sensors: LiveSensorStats[]) => void;
 }
@@ -92,7 +95,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunSummary> 
       options.onIssue?.(sensorId, issue);
     },
   });
-  engine = createEngine(rig, { input: live.frames$, clock: options.clock });
+  engine = createEngine(rig, { input: live.frames$, clock: options.clock, log: options.log });
   options.onEngine?.(engine);
 
   let interrupted = false;
@@ -168,7 +171,7 @@ export function liveRunSummaryJson(s: LiveRunSummary): Record<string, unknown> {
   return { frames, framesByModality, events, drops, decodeErrors, latencyMs, wallS, ...rest };
 }
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends OutputFlags {
   config: string;
   duration?: string;
   summary?: string;
@@ -178,7 +181,9 @@ export interface RunCommandOptions {
 export async function runRunCommand(opts: RunCommandOptions): Promise<void> {
   const quiet = opts.quiet ?? false;
   const durationS = durationOption(opts.duration);
-  const { rig, baseDir } = loadLiveRig(opts.config);
+  const loaded = loadLiveRig(opts.config);
+  const rig = withOutputs(loaded.rig, outputsFromFlags(opts));
+  const { baseDir } = loaded;
   const line = createStatusLine(!quiet);
   const idle = scenarioOnlySensors(rig);
   if (idle.length > 0 && !quiet) line.log(`warning: ${idle.join(', ')}: source is a scenario; no frames in a live run`);
@@ -188,6 +193,7 @@ export async function runRunCommand(opts: RunCommandOptions): Promise<void> {
   try {
     const summary = await runLive({
       rig, baseDir, durationS, signal: abort.signal,
+      log: (message) => line.log(message),
       onStatus: (sensorId, status) => {
         // Errors always; the rest of the link's life only when someone is watching.
         if (status.type === 'error' || !quiet) line.log(describeStatus(sensorId, status));

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { MODALITIES } from '../core/frames.js';
 import { DECODER_FORMATS } from '../../adapters/formats.js';
 import { transportSchema } from '../../adapters/transports/open-transport.js';
+import { websocketOutputSchema } from '../publish/websocket/options.js';
+import { mqttOutputSchema } from '../publish/mqtt/mqtt-options.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const vec3 = z.tuple([finite, finite, finite]);
@@ -164,6 +166,10 @@ const outputsSchema = z
   .object({
     /** Record events (percept.PerceptionEvent) and, by default, the raw frames into one MCAP file. */
     mcap: z.object({ path: z.string().min(1), frames: z.boolean().default(true) }).strict().optional(),
+    /** WebSocket server: percept's protocol and Foxglove's on one port. */
+    websocket: websocketOutputSchema.optional(),
+    /** MQTT: an embedded broker on loopback, or an external one by URL. */
+    mqtt: mqttOutputSchema.optional(),
     /** Prometheus `/metrics` and `/healthz` on an HTTP port (0: any free port). */
     metrics: z.object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).strict().optional(),
   })

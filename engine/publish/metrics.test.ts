@@ -20,7 +20,7 @@ describe('metrics endpoint', () => {
     expect(text).toMatch(/percept_sensor_up\{sensor="cam",state="ok"\} 1/);
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect((await health.json()).sensors).toHaveLength(5);
+    expect(((await health.json()) as { sensors: unknown[] }).sensors).toHaveLength(5);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
     input.complete();
     await engine.done;

@@ -2,6 +2,8 @@ import type { Rig } from '../config/rig-schema.js';
 import type { SensorFrame } from '../core/frames.js';
 import type { PerceptionEvent } from '../events/perception-event.js';
 import { createMcapRecorder } from './mcap-recorder.js';
+import { createMqttPublisher } from './mqtt/mqtt-publisher.js';
+import { createWebSocketPublisher } from './websocket/websocket-publisher.js';
 import { EngineMetrics, startMetricsServer, type MetricsSource } from './metrics.js';
 import type { Publisher, PublisherContext, PublisherStats } from './publisher.js';
 
@@ -20,6 +22,8 @@ export interface Outputs {
 export function createOutputs(rig: Rig, extra: readonly Publisher[], context: PublisherContext, metricsSource: MetricsSource): Outputs {
   const publishers: Publisher[] = [];
   if (rig.outputs.mcap) publishers.push(createMcapRecorder({ path: rig.outputs.mcap.path, frames: rig.outputs.mcap.frames }, context));
+  if (rig.outputs.websocket) publishers.push(createWebSocketPublisher(rig.outputs.websocket, context));
+  if (rig.outputs.mqtt) publishers.push(createMqttPublisher(rig.outputs.mqtt, context));
   publishers.push(...extra);
   const framePublishers = publishers.filter((p) => p.publishFrame !== undefined);
   const failures = new Map<string, number>();

@@ -6,11 +6,13 @@ import { gnssBench } from './gnss.bench.js';
 import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
 import { nativeTransformBench } from './native-transform.bench.js';
+import { publishMqttBench } from './publish-mqtt.bench.js';
 import { radarBench } from './radar.bench.js';
 import { syncBench } from './sync.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
   mcapReadBench, e2eReplayBench, nativeTransformBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
+  publishMqttBench,
 ];
 
 /** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */

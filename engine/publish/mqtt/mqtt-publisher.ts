@@ -18,17 +18,19 @@ export interface MqttPublisherStats extends PublisherStats {
   /** Messages in the disk spool now, and how many went through it in all. */
   spooled: number;
   spooledTotal: number;
+  /** QoS-1 messages unacknowledged when a connection was lost, which mqtt.js sent again (the broker may have had them). */
+  resent: number;
   /** Connections re-established after a loss. */
   reconnects: number;
 }
 
-export type MqttPublisher = Publisher & {
+export interface MqttPublisher extends Publisher {
   /** The broker percept publishes to (the embedded one's once started), without credentials. */
   readonly brokerUrl: string;
   /** The topics, `<prefix>/events|objects|audio|status`. */
   readonly topics: { events: string; objects: string; audio: string; status: string };
   stats(): MqttPublisherStats;
-};
+}
 
 /** TLS files are small; anything bigger is a wrong path, not a certificate. */
 const MAX_TLS_FILE_BYTES = 1 << 20;
@@ -96,6 +98,7 @@ export function createMqttPublisher(input: MqttOutputInput, context: PublisherCo
       inflight: o?.inflight ?? 0,
       spooled: o?.spooled ?? 0,
       spooledTotal: o?.spooledTotal ?? 0,
+      resent: o?.resent ?? 0,
       reconnects,
     };
   };
@@ -110,16 +113,22 @@ export function createMqttPublisher(input: MqttOutputInput, context: PublisherCo
     async start() {
       startedAt = context.clock();
       const tls = options.tls ? await readTlsFiles(options.tls) : {};
-      if (options.spoolDir) {
-        spool = DiskSpool.open(options.spoolDir, options.maxSpoolBytes);
-        if (spool.recovered > 0) log(`${spool.recovered} messages left in ${spool.path} by an earlier run will be sent first`);
-        if (spool.discardedBytes > 0) log(`cut ${spool.discardedBytes} bytes of a torn record from ${spool.path}`);
-      }
       let url = options.url;
       if (!url) {
         broker = await startEmbeddedBroker({ host: options.host, port: options.port, fallbackToFreePort: options.fallbackToFreePort, log });
         url = broker.url;
         log(`embedded broker on ${url}`);
+      }
+      if (options.spoolDir) {
+        try {
+          spool = DiskSpool.open(options.spoolDir, options.maxSpoolBytes);
+        } catch (err) {
+          await broker?.close();
+          broker = undefined;
+          throw new Error(`mqtt spool in ${options.spoolDir}: ${(err as Error).message}`);
+        }
+        if (spool.recovered > 0) log(`${spool.recovered} messages left in ${spool.path} by an earlier run will be sent first`);
+        if (spool.discardedBytes > 0) log(`cut ${spool.discardedBytes} bytes of a torn record from ${spool.path}`);
       }
       brokerUrl = withoutCredentials(url);
       const clientOptions: IClientOptions = {

@@ -35,6 +35,7 @@ export class MqttOutbox {
   #inflight = 0;
   #sent = 0;
   #spooledTotal = 0;
+  #resent = 0;
   readonly #dropped: Partial<Record<OutboxDropReason, number>> = {};
   #drainWaiters: Array<() => void> = [];
 
@@ -49,6 +50,8 @@ export class MqttOutbox {
 
   /** Called on mqtt.js `connect` (its own resends are done) and on `close`. */
   setOnline(online: boolean): void {
+    // mqtt.js sends these again after the reconnect: the broker may have them already (duplicates).
+    if (this.#online && !online) this.#resent += this.#inflight;
     this.#online = online;
     if (online) this.#pump();
   }
@@ -74,8 +77,9 @@ export class MqttOutbox {
     this.#client.publish(topic, Buffer.from(payload), { qos, retain }, () => undefined);
   }
 
-  stats(): { sent: number; inflight: number; waiting: number; spooled: number; spooledTotal: number; dropped: Record<string, number> } {
+  stats(): { sent: number; inflight: number; waiting: number; spooled: number; spooledTotal: number; resent: number; dropped: Record<string, number> } {
     return {
+      resent: this.#resent,
       sent: this.#sent,
       inflight: this.#inflight,
       waiting: this.#waitingCount(),

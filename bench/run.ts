@@ -7,12 +7,13 @@ import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
 import { nativeTransformBench } from './native-transform.bench.js';
 import { publishMqttBench } from './publish-mqtt.bench.js';
+import { publishWsBench } from './publish-ws.bench.js';
 import { radarBench } from './radar.bench.js';
 import { syncBench } from './sync.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
   mcapReadBench, e2eReplayBench, nativeTransformBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
-  publishMqttBench,
+  publishWsBench, publishMqttBench,
 ];
 
 /** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */

@@ -15,6 +15,7 @@ import { DECODE_FILE_FORMATS } from '../../adapters/decode-file.js';
 import { runScenarioGenerate, runScenarioImport, runScenarioImportComma2k19, runScenarioInfo } from './scenario-commands.js';
 import { runRunCommand } from './run-command.js';
 import { runRecordCommand } from './record-command.js';
+import { runOverlayCommand } from './overlay-command.js';
 import { runSubscribeCommand } from './subscribe-command.js';
 
 function version(): string {
@@ -134,6 +135,19 @@ function buildProgram(): Command {
     .option('--port <port>', 'UDP port to take from a capture')
     .option('--full', 'include every point of point clouds')
     .action(runDecodeCommand);
+
+  program
+    .command('overlay')
+    .description('draw LiDAR points on a camera image, coloured by depth (near = red), as PNG')
+    .requiredOption('--points <file>', 'LiDAR sweep (.bin: KITTI x y z i, nuScenes x y z i ring)')
+    .requiredOption('--image <file>', 'the camera image (PNG or JPEG)')
+    .requiredOption('--out <file>', 'output PNG')
+    .option('--calib <file>', 'KITTI calib.txt')
+    .option('--info <file>', 'nuScenes info JSON (mmdetection3d) with cam2img and lidar2cam')
+    .option('--format <format>', 'kitti or nuscenes (default: nuscenes when --info is given, else kitti)')
+    .option('--camera <name>', 'KITTI camera 0..3 (default 2) or nuScenes camera (default CAM_FRONT)')
+    .option('--max-depth <m>', 'depth at the blue end of the colour scale, metres', '60')
+    .action(runOverlayCommand);
 
   program
     .command('doctor')

@@ -6,7 +6,6 @@ import type { ClientSendQueue } from './send-queue.js';
 export interface SessionShared {
   readonly rig: Rig;
   readonly sensorIds: ReadonlySet<string>;
-  readonly version: string;
   /** The newest event, for the status topic and for calibration stamps. */
   latestEvent(): EventPayloads | undefined;
   /** The first stamp published (for /tf_static), or the engine clock when none yet. */

@@ -8,6 +8,12 @@ export type QueueEntry =
   | { kind: 'binary'; header: Buffer; payload: Uint8Array; bytes: number }
   | { kind: 'text'; text: string; bytes: number };
 
+/** The TCP socket under the WebSocket, corked while a batch is written so the batch leaves in one write. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 export interface SendQueueOptions {
   /** ws.bufferedAmount plus our own queued bytes may not exceed this; the oldest are dropped. */
   maxQueueBytes: number;
@@ -17,6 +23,8 @@ export interface SendQueueOptions {
   /** Called for each message dropped. */
   onDrop?: (count: number) => void;
   onSent?: () => void;
+  /** The raw socket (from the server's 'upgrade' event); without it every message is its own write. */
+  transport?: Corkable;
 }
 
 /** Payloads up to this size are copied behind their header into one frame; larger ones go as two fragments. */
@@ -25,10 +33,11 @@ const COPY_LIMIT = 16 * 1024;
 const MAX_SOCKET_BYTES = 1024 * 1024;
 
 /**
- * One client's bounded send queue. Messages go to the socket at once while its buffer is small;
- * beyond that they wait here, and when socket bytes plus waiting bytes exceed maxQueueBytes the
- * OLDEST waiting messages are dropped and counted. Nothing here ever waits on a client, so one slow
- * client neither blocks the others nor grows memory.
+ * One client's bounded send queue. push() only queues (publishing never touches a socket); a
+ * microtask then hands the batch to the socket in one corked write, as long as the socket's buffer
+ * is small. Beyond that messages wait here, and when socket bytes plus waiting bytes exceed
+ * maxQueueBytes the OLDEST waiting messages are dropped and counted. Nothing here ever waits on a
+ * client, so one slow client neither blocks the others nor grows memory.
  */
 export class ClientSendQueue {
   readonly #socket: QueueSocket;
@@ -46,6 +55,11 @@ export class ClientSendQueue {
   #lastWarnAt = -Infinity;
   #warnTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #flushScheduled = false;
+  readonly #scheduledFlush = (): void => {
+    this.#flushScheduled = false;
+    this.flush();
+  };
   readonly #afterWrite = (): void => {
     if (this.#head < this.#entries.length || this.#warningPending) this.flush();
   };
@@ -84,7 +98,6 @@ export class ClientSendQueue {
     if (this.#closed) return;
     this.#entries.push(entry);
     this.#queuedBytes += entry.bytes;
-    this.flush();
     let dropped = 0;
     while (this.#head < this.#entries.length && this.#queuedBytes + this.#socket.bufferedAmount > this.#options.maxQueueBytes) {
       this.#queuedBytes -= this.#entries[this.#head].bytes;
@@ -98,11 +111,25 @@ export class ClientSendQueue {
     }
     this.#compact();
     this.#notePeak();
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#scheduledFlush);
+    }
   }
 
   /** Hands waiting messages to the socket while its buffer is below the high-water mark. */
   flush(): void {
     if (this.#closed) return;
+    const transport = this.#options.transport;
+    transport?.cork();
+    try {
+      this.#flushCorked();
+    } finally {
+      transport?.uncork();
+    }
+  }
+
+  #flushCorked(): void {
     if (this.#warningPending && this.#socket.bufferedAmount < this.#highWater) {
       this.#warningPending = false;
       this.#socket.send(this.#options.renderDropWarning(this.#dropped), { binary: false }, this.#afterWrite);

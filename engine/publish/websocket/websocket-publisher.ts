@@ -45,6 +45,7 @@ export interface WebSocketPublisher extends Publisher {
   /** The port listened on (known after start()). */
   readonly port: number;
   readonly url: string;
+  publishFrame(frame: SensorFrame): void;
   stats(): WebSocketPublisherStats;
   clientStats(): WebSocketClientStats[];
 }
@@ -106,18 +107,18 @@ export function createWebSocketPublisher(input: WebSocketOutputInput, context: P
   const shared: SessionShared = {
     rig,
     sensorIds: new Set(rig.sensors.map((s) => s.id)),
-    version: serverInfo.metadata.version,
     latestEvent: () => latest,
     calibrationStamp: () => firstStamp ?? context.clock(),
   };
 
-  const onConnection = (ws: WebSocket): void => {
+  const onConnection = (ws: WebSocket, transport: Socket): void => {
     const isFoxglove = ws.protocol === FOXGLOVE_SUBPROTOCOL;
     const queue = new ClientSendQueue(ws, {
       maxQueueBytes: options.maxQueueBytes,
       renderDropWarning: isFoxglove ? foxgloveDropWarning : perceptDropWarning,
       onDrop: (n) => (droppedSlow += n),
       onSent: () => sent++,
+      transport,
     });
     const session: ClientSession = isFoxglove ? new FoxgloveSession(queue, shared, serverInfo, channels) : new PerceptSession(queue, shared);
     const client: Client = { id: nextClientId++, ws, session, alive: true };
@@ -149,7 +150,7 @@ export function createWebSocketPublisher(input: WebSocketOutputInput, context: P
       socket.end('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss!.handleUpgrade(req, socket, head, onConnection);
+    wss!.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
   };
 
   const broadcastStatus = (p: EventPayloads): void => {

@@ -12,6 +12,7 @@ import { replayScenario } from '../engine/replay.js';
 import { deterministicView, type PerceptionEvent } from '../engine/events/perception-event.js';
 import { generateScenario } from '../scenarios/generator/index.js';
 import { openScenario } from '../scenarios/scenario-reader.js';
+import { scenarioInfo } from '../scenarios/scenario-info.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'percept-replay-'));
@@ -147,5 +148,11 @@ describe('replay', () => {
     const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
     expect(reader.footer).toBeDefined();
     await handle.close();
+    // Raw frames and events in one indexed file that `percept scenario info` reads.
+    const info = await scenarioInfo(eventsPath);
+    const topics = info.topics.map((t) => t.topic);
+    expect(topics).toContain('/percept/events');
+    expect(topics).toContain('/lidar_top/points');
+    expect(info.topics.find((t) => t.topic === '/percept/events')!.messageCount).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@ import { e2eReplayBench } from './e2e-replay.bench.js';
 import { gnssBench } from './gnss.bench.js';
 import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
+import { nativeFrameBench } from './native-frame.bench.js';
 import { nativeProjectBench } from './native-project.bench.js';
 import { nativeTransformBench } from './native-transform.bench.js';
 import { publishMqttBench } from './publish-mqtt.bench.js';
@@ -13,7 +14,7 @@ import { radarBench } from './radar.bench.js';
 import { syncBench } from './sync.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
-  mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
+  mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
   publishWsBench, publishMqttBench,
 ];
 

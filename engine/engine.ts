@@ -4,6 +4,7 @@ import { sensorTimeoutMs, type Rig } from './config/rig-schema.js';
 import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './core/frames.js';
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
 import { EgoInterpolator } from './sync/ego-interpolation.js';
+import { LidarObjects } from './fuse/lidar-objects.js';
 import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
 import { LatencyWindow, type EngineStats } from './engine-stats.js';
 import { createOutputs } from './publish/outputs.js';
@@ -74,6 +75,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   // Arrival on the engine clock, kept beside the frame: a replayed frame's receivedAt is the recorded one.
   const arrival = new WeakMap<SensorFrame, Nanos>();
   const ego = new EgoInterpolator();
+  const lidarObjects = rig.fusion.lidarClusters ? new LidarObjects(rig, rig.fusion.lidarClusters) : undefined;
   const linkDown = new Set<string>();
   let streamTime: Nanos | undefined;
   let framesets = 0;
@@ -135,17 +137,20 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       if (oldest === undefined || t < oldest) oldest = t;
       if (newest === undefined || t > newest) newest = t;
     }
+    const egoPose = ego.egoPoseAt(set.stamp);
+    const fuseStart = clock();
+    const objects = lidarObjects?.objects(set, egoPose, ego.frame) ?? [];
     const now = clock();
     const event: PerceptionEvent = {
       seq: events,
       stamp: set.stamp,
-      ego: ego.egoPoseAt(set.stamp),
-      objects: [],
+      ego: egoPose,
+      objects,
       audio: [],
       latency: {
         syncMs: nanosToMillis(set.formedAt - (newest ?? set.formedAt)),
         encodeMs: 0,
-        fuseMs: 0,
+        fuseMs: nanosToMillis(now - fuseStart),
         publishMs: 0,
         totalMs: nanosToMillis(now - (oldest ?? now)),
       },

@@ -13,6 +13,7 @@ import { deterministicView, type PerceptionEvent } from '../engine/events/percep
 import { generateScenario } from '../scenarios/generator/index.js';
 import { openScenario } from '../scenarios/scenario-reader.js';
 import { scenarioInfo } from '../scenarios/scenario-info.js';
+import { loadProtos } from '../engine/core/proto.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'percept-replay-'));
@@ -67,6 +68,34 @@ describe('replay', () => {
     for (const f of e.frames) expect(Number(f.stamp - e.stamp) / 1e6).toBeLessThanOrEqual(60);
     expect(e.ego).toBeDefined();
     expect(Math.abs(e.ego!.latitude - 42.336)).toBeLessThan(0.01);
+  });
+
+  it('the fusion stage turns LiDAR clusters into objects where the ground truth has actors', async () => {
+    const events: PerceptionEvent[] = [];
+    await replayScenario({ path: scenarioPath, max: true, onEvent: (e) => events.push(e) });
+    const scenario = await openScenario(scenarioPath);
+    const type = loadProtos().type('percept.GroundTruth');
+    const truth = new Map<bigint, { position: { x: number; y: number }; lidar_points: number }[]>();
+    for await (const m of scenario.readMessages({ topics: ['/ground_truth'] })) {
+      const gt = type.toObject(type.decode(m.data), { longs: String, defaults: true }) as { objects: { position: { x: number; y: number }; lidar_points: number }[] };
+      truth.set(m.logTime, gt.objects);
+    }
+    await scenario.close();
+    let seen = 0;
+    let found = 0;
+    for (const e of events) {
+      for (const actor of truth.get(e.stamp) ?? []) {
+        if (actor.lidar_points < 30 || Math.hypot(actor.position.x, actor.position.y) > 30) continue;
+        seen++;
+        // 3 m: a cluster's box holds only the faces the LiDAR sees, so a car's cluster centre sits up
+        // to half a car length from the car's centre (shape fitting comes with tracking).
+        if (e.objects.some((o) => Math.hypot(o.position.x - actor.position.x, o.position.y - actor.position.y) < 3)) found++;
+      }
+    }
+    expect(events.some((e) => e.objects.length > 0)).toBe(true);
+    expect(events.every((e) => e.objects.every((o) => o.label === 'cluster' && o.sources.includes('lidar_top')))).toBe(true);
+    expect(seen).toBeGreaterThan(20);
+    expect(found / seen).toBeGreaterThan(0.9);
   });
 
   it('percept replay --max --summary writes the documented JSON', () => {

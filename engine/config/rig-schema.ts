@@ -159,6 +159,19 @@ const fusionSchema = z
   .object({
     /** GNSS sensor whose fixes give the ego pose in events. */
     egoGnss: z.string().min(1).optional(),
+    /**
+     * LiDAR sweeps split into ground and clusters by the native kernels; each cluster becomes an
+     * object of the event (label `cluster`: shape only, not a classification).
+     */
+    lidarClusters: z
+      .object({
+        rangeM: positiveMs.default(50),
+        resolutionM: positiveMs.default(0.25),
+        groundThresholdM: positiveMs.default(0.25),
+        minPoints: z.number().int().positive().default(5),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

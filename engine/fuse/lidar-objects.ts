@@ -1,0 +1,114 @@
+import type { Rig } from '../config/rig-schema.js';
+import { sensorCameraModel, sensorExtrinsic } from '../config/load-rig.js';
+import { pointFloats, type FrameSet, type PointCloud } from '../core/frames.js';
+import type { EnuFrame } from '../core/geodesy.js';
+import { quatToEuler, transformPoint, type Transform } from '../core/geometry.js';
+import type { DetectedObject, EgoPose } from '../events/perception-event.js';
+import { clusterBev } from '../../native/cluster.js';
+import { cameraFromSensorTransform, cameraModelFor, projectPoints, type ProjectionCamera } from '../../native/project.js';
+
+export interface LidarObjectsConfig {
+  /** Half-width of the square grid around the LiDAR, metres. */
+  rangeM: number;
+  resolutionM: number;
+  groundThresholdM: number;
+  minPoints: number;
+}
+
+interface CameraView {
+  sensorId: string;
+  /** Camera model with cameraFromSensor = the LiDAR → camera transform. */
+  camera: ProjectionCamera;
+}
+
+/**
+ * The fusion stage as far as it goes before tracking: each LiDAR sweep of a set is split into
+ * ground and clusters by the native kernels (BEV grid, per-cell ground, 8-connected components,
+ * minimum-area boxes), every cluster becomes an object in base_link (and in WGS84 when an ego pose
+ * is known), and the cameras whose image its centre projects into are named among its sources.
+ * The objects are clusters, not classified detections: their label is `cluster`.
+ */
+export class LidarObjects {
+  readonly #config: LidarObjectsConfig;
+  readonly #lidars: Map<string, { extrinsic: Transform; yaw: number; cameras: CameraView[] }>;
+  readonly #centre = new Float32Array(3);
+
+  constructor(rig: Rig, config: LidarObjectsConfig) {
+    this.#config = config;
+    this.#lidars = new Map();
+    const cameras = rig.sensors.filter((s) => s.modality === 'camera');
+    for (const lidar of rig.sensors.filter((s) => s.modality === 'lidar')) {
+      const extrinsic = sensorExtrinsic(lidar);
+      const views = cameras.map((c) => ({
+        sensorId: c.id,
+        camera: cameraModelFor(sensorCameraModel(c)!, cameraFromSensorTransform(sensorExtrinsic(c), extrinsic)),
+      }));
+      this.#lidars.set(lidar.id, { extrinsic, yaw: quatToEuler(extrinsic.rotation).yaw, cameras: views });
+    }
+  }
+
+  objects(set: FrameSet, ego: EgoPose | undefined, enu: EnuFrame | undefined): DetectedObject[] {
+    const out: DetectedObject[] = [];
+    for (const frame of set.frames.values()) {
+      if (frame.modality !== 'lidar') continue;
+      const lidar = this.#lidars.get(frame.sensorId);
+      if (lidar) this.#objectsOf(frame, lidar, ego, enu, out);
+    }
+    return out;
+  }
+
+  #objectsOf(cloud: PointCloud, lidar: { extrinsic: Transform; yaw: number; cameras: CameraView[] }, ego: EgoPose | undefined, enu: EnuFrame | undefined, out: DetectedObject[]): void {
+    const fields = ['x', 'y', 'z'].map((n) => cloud.fields.find((f) => f.name === n));
+    if (fields.some((f) => f === undefined || f.type !== 'float32' || f.offset % 4 !== 0) || cloud.stride % 4 !== 0 || cloud.count === 0) return;
+    let points: Float32Array;
+    try {
+      points = pointFloats(cloud);
+    } catch {
+      return; // a layout the kernels cannot take: no objects from this sweep
+    }
+    const { rangeM, resolutionM, groundThresholdM, minPoints } = this.#config;
+    const result = clusterBev(points, cloud.stride / 4, { xMin: -rangeM, xMax: rangeM, yMin: -rangeM, yMax: rangeM, resolution: resolutionM }, {
+      fields: { x: fields[0]!.offset / 4, y: fields[1]!.offset / 4, z: fields[2]!.offset / 4 },
+      groundThreshold: groundThresholdM,
+      minPoints,
+    });
+    for (const c of result.clusters) {
+      const centreZ = (c.minZ + c.maxZ) / 2;
+      const position = transformPoint(lidar.extrinsic, { x: c.box.cx, y: c.box.cy, z: centreZ });
+      const sources = [cloud.sensorId];
+      this.#centre[0] = c.box.cx;
+      this.#centre[1] = c.box.cy;
+      this.#centre[2] = centreZ;
+      for (const view of lidar.cameras) {
+        if (projectPoints(this.#centre, 3, view.camera).inImage[0]) sources.push(view.sensorId);
+      }
+      let latitude = NaN;
+      let longitude = NaN;
+      if (ego && enu) {
+        const cos = Math.cos(ego.yaw), sin = Math.sin(ego.yaw);
+        const g = enu.toGeodetic({
+          east: ego.position.x + cos * position.x - sin * position.y,
+          north: ego.position.y + sin * position.x + cos * position.y,
+          up: ego.position.z + position.z,
+        });
+        latitude = g.latitude;
+        longitude = g.longitude;
+      }
+      out.push({
+        id: c.id,
+        label: 'cluster',
+        // Not a class probability: how well the cluster is supported, saturating at 50 points.
+        score: Math.min(1, c.count / 50),
+        position,
+        size: { x: c.box.length, y: c.box.width, z: c.maxZ - c.minZ },
+        yaw: Math.atan2(Math.sin(c.box.yaw + lidar.yaw), Math.cos(c.box.yaw + lidar.yaw)),
+        velocity: { x: 0, y: 0, z: 0 },
+        latitude,
+        longitude,
+        covariance: [],
+        ageS: 0,
+        sources,
+      });
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { sensorTimeoutMs, type Rig } from './config/rig-schema.js';
 import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './core/frames.js';
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
 import { EgoInterpolator } from './sync/ego-interpolation.js';
-import { LidarObjects } from './fuse/lidar-objects.js';
+import { SetFusion } from './fuse/set-fusion.js';
 import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
 import { LatencyWindow, type EngineStats } from './engine-stats.js';
 import { createOutputs } from './publish/outputs.js';
@@ -75,7 +75,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   // Arrival on the engine clock, kept beside the frame: a replayed frame's receivedAt is the recorded one.
   const arrival = new WeakMap<SensorFrame, Nanos>();
   const ego = new EgoInterpolator();
-  const lidarObjects = rig.fusion.lidarClusters ? new LidarObjects(rig, rig.fusion.lidarClusters) : undefined;
+  const fusion = new SetFusion(rig);
   const linkDown = new Set<string>();
   let streamTime: Nanos | undefined;
   let framesets = 0;
@@ -139,7 +139,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     }
     const egoPose = ego.egoPoseAt(set.stamp);
     const fuseStart = clock();
-    const objects = lidarObjects?.objects(set, egoPose, ego.frame) ?? [];
+    const objects = fusion.fuse(set, egoPose, ego.frame);
     const now = clock();
     const event: PerceptionEvent = {
       seq: events,

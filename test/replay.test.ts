@@ -70,7 +70,7 @@ describe('replay', () => {
     expect(Math.abs(e.ego!.latitude - 42.336)).toBeLessThan(0.01);
   });
 
-  it('the fusion stage turns LiDAR clusters into objects where the ground truth has actors', async () => {
+  it('the fusion stage turns LiDAR clusters into classified objects where the ground truth has actors', async () => {
     const events: PerceptionEvent[] = [];
     await replayScenario({ path: scenarioPath, max: true, onEvent: (e) => events.push(e) });
     const scenario = await openScenario(scenarioPath);
@@ -93,7 +93,9 @@ describe('replay', () => {
       }
     }
     expect(events.some((e) => e.objects.length > 0)).toBe(true);
-    expect(events.every((e) => e.objects.every((o) => o.label === 'cluster' && o.sources.includes('lidar_top')))).toBe(true);
+    const lidarObjects = events.flatMap((e) => e.objects).filter((o) => o.classSource === 'shape');
+    expect(lidarObjects.every((o) => o.sources.includes('lidar_top'))).toBe(true);
+    expect(new Set(lidarObjects.map((o) => o.label))).toContain('car');
     expect(seen).toBeGreaterThan(20);
     expect(found / seen).toBeGreaterThan(0.9);
   });

@@ -38,6 +38,8 @@ export interface DetectedObject {
   id: number;
   label: string;
   score: number;
+  /** Where the label comes from: a camera detector, the cluster's shape, radar alone. */
+  classSource?: 'camera' | 'shape' | 'radar';
   position: { x: number; y: number; z: number };
   size: { x: number; y: number; z: number };
   yaw: number;
@@ -78,6 +80,7 @@ export function eventToProtoObject(e: PerceptionEvent): Record<string, unknown> 
     objects: e.objects.map((o) => ({
       id: o.id, label: o.label, score: o.score, position: o.position, size: o.size, yaw: o.yaw, velocity: o.velocity,
       latitude: o.latitude, longitude: o.longitude, covariance: o.covariance, age_s: o.ageS, sources: o.sources,
+      class_source: o.classSource ?? '',
     })),
     audio: e.audio.map((a) => ({ sensor_id: a.sensorId, start_ns: a.start.toString(), end_ns: a.end.toString(), label: a.label, score: a.score })),
     latency: { sync_ms: e.latency.syncMs, encode_ms: e.latency.encodeMs, fuse_ms: e.latency.fuseMs, publish_ms: e.latency.publishMs, total_ms: e.latency.totalMs },

@@ -5,6 +5,8 @@ import type { EnuFrame } from '../core/geodesy.js';
 import { quatToEuler, transformPoint, type Transform } from '../core/geometry.js';
 import type { DetectedObject, EgoPose } from '../events/perception-event.js';
 import { clusterBev } from '../../native/cluster.js';
+import { classifyByShape } from './shape-prior.js';
+import { worldPosition } from './world-position.js';
 import { cameraFromSensorTransform, cameraModelFor, projectPoints, type ProjectionCamera } from '../../native/project.js';
 
 export interface LidarObjectsConfig {
@@ -22,11 +24,11 @@ interface CameraView {
 }
 
 /**
- * The fusion stage as far as it goes before tracking: each LiDAR sweep of a set is split into
+ * Objects from LiDAR: each sweep of a set is split into
  * ground and clusters by the native kernels (BEV grid, per-cell ground, 8-connected components,
  * minimum-area boxes), every cluster becomes an object in base_link (and in WGS84 when an ego pose
  * is known), and the cameras whose image its centre projects into are named among its sources.
- * The objects are clusters, not classified detections: their label is `cluster`.
+ * Their class comes from the cluster's shape (engine/fuse/shape-prior.ts), marked as such.
  */
 export class LidarObjects {
   readonly #config: LidarObjectsConfig;
@@ -82,23 +84,13 @@ export class LidarObjects {
       for (const view of lidar.cameras) {
         if (projectPoints(this.#centre, 3, view.camera).inImage[0]) sources.push(view.sensorId);
       }
-      let latitude = NaN;
-      let longitude = NaN;
-      if (ego && enu) {
-        const cos = Math.cos(ego.yaw), sin = Math.sin(ego.yaw);
-        const g = enu.toGeodetic({
-          east: ego.position.x + cos * position.x - sin * position.y,
-          north: ego.position.y + sin * position.x + cos * position.y,
-          up: ego.position.z + position.z,
-        });
-        latitude = g.latitude;
-        longitude = g.longitude;
-      }
+      const { latitude, longitude } = worldPosition(position, ego, enu);
+      const shape = classifyByShape({ length: c.box.length, width: c.box.width, height: c.maxZ - c.minZ, points: c.count });
       out.push({
         id: c.id,
-        label: 'cluster',
-        // Not a class probability: how well the cluster is supported, saturating at 50 points.
-        score: Math.min(1, c.count / 50),
+        label: shape.label,
+        score: shape.score,
+        classSource: 'shape',
         position,
         size: { x: c.box.length, y: c.box.width, z: c.maxZ - c.minZ },
         yaw: Math.atan2(Math.sin(c.box.yaw + lidar.yaw), Math.cos(c.box.yaw + lidar.yaw)),

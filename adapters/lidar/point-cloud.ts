@@ -17,7 +17,11 @@ export interface CloudMeta {
 /** A PointCloud owning a copy of the first `count` points of `points` (a reused work buffer). */
 export function cloudFromFloats(meta: CloudMeta, fields: readonly PointField[], points: Float32Array, count: number): PointCloud {
   const floatsPerPoint = fields.length;
-  const data = new Uint8Array(points.buffer.slice(points.byteOffset, points.byteOffset + count * floatsPerPoint * 4));
+  const bytes = count * floatsPerPoint * 4;
+  // Uninitialised storage of its own (a sweep is ~1 MB): zero-filling it first would only be overwritten.
+  const storage = Buffer.allocUnsafeSlow(bytes);
+  const data = new Uint8Array(storage.buffer, storage.byteOffset, bytes);
+  data.set(new Uint8Array(points.buffer, points.byteOffset, bytes));
   return Object.freeze({
     modality: 'lidar' as const,
     sensorId: meta.sensorId,

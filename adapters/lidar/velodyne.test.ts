@@ -363,7 +363,8 @@ describe('bad input', () => {
             expect(c.count).toBeLessThanOrEqual(2000);
             expect(pointFloats(c).every(Number.isFinite)).toBe(true);
           }
-          const rejected = packets.filter((p) => p.length !== 1206).length;
+          // A packet cut to exactly 512 bytes has a position packet's size and is counted as one.
+          const rejected = packets.filter((p) => p.length !== 1206 && p.length !== 512).length;
           expect(decoder.stats.errors['bad-length'] ?? 0).toBe(rejected);
         },
       ),

@@ -4,6 +4,8 @@ import type { Nanos } from '../../engine/core/time.js';
 import { DecoderStatsCounter, type FrameDecoder, type FrameIdentity, type OnDecodeIssue } from '../decoder.js';
 import { nominalVelodyneCalibration, parseVelodyneCalibration, type VelodyneCalibration } from './calibration.js';
 import { cloudFromFloats, float32Fields, GrowableFloats } from './point-cloud.js';
+import { BackendUnavailableError, chooseBackend, type BackendRequest } from '../../native/backend.js';
+import { createVelodyneKernel, velodyneKernelAvailability, VelodyneEvent, VelodyneIo, type VelodyneKernel } from '../../native/velodyne.js';
 
 /**
  * Velodyne data packets (UDP 2368, 1206 bytes: 12 blocks of flag, azimuth and 32 × (distance,
@@ -24,6 +26,11 @@ import { cloudFromFloats, float32Fields, GrowableFloats } from './point-cloud.js
  * GPS/PPS; without PPS the sensor counts from power-up and the stamp can be off by up to 30 minutes:
  * use `timeSource: 'receipt'` then. A sweep's stamp is the time of its first firing; each point's
  * `t` is its firing time minus the sweep stamp, float32 seconds.
+ *
+ * The per-block loop runs in the native addon (native/velodyne.ts) when it is loaded and
+ * PERCEPT_BACKEND (or the `backend` option) is not 'ts'; its output is bit for bit the TypeScript
+ * loop's (blocksTs below, the reference and fallback), which adapters/lidar/velodyne-native.test.ts
+ * checks.
  */
 
 export type VelodyneModel = 'VLP16' | 'VLP32C' | 'HDL32E' | 'HDL64E';
@@ -55,6 +62,12 @@ export interface VelodyneDecoderOptions extends FrameIdentity {
   /** Points beyond this in one sweep are dropped and counted (default 4,000,000). */
   maxSweepPoints?: number;
   onIssue?: OnDecodeIssue;
+  /**
+   * Which block loop runs: 'auto' (default) follows PERCEPT_BACKEND, else the native addon when it
+   * loads; 'ts' the TypeScript reference; 'cpu' or 'cuda' the native loop (it runs on the CPU),
+   * throwing when the addon is missing.
+   */
+  backend?: BackendRequest;
 }
 
 export const VELODYNE_PACKET_BYTES = 1206;
@@ -139,6 +152,20 @@ function resolveCalibration(options: VelodyneDecoderOptions): VelodyneCalibratio
 
 export interface VelodyneDecoder extends FrameDecoder<PointCloud> {
   readonly calibration: VelodyneCalibration;
+  /** Where the block loop runs: 'cpu' for the native addon, 'ts' for the TypeScript reference. */
+  readonly backend: 'cpu' | 'ts';
+}
+
+/** 'cpu' when the native block loop should and can run; throws when it is asked for and cannot. */
+function chooseBlockLoop(requested: BackendRequest | undefined): 'cpu' | 'ts' {
+  // PERCEPT_BACKEND or the option; throws for an unknown name or a named backend that cannot run.
+  const choice = chooseBackend(requested);
+  if (choice.name === 'ts') return 'ts';
+  const kernel = velodyneKernelAvailability();
+  if (kernel.available) return 'cpu';
+  // An addon built before this kernel existed: the automatic choice falls back, a named one fails.
+  if (choice.reason.startsWith('auto')) return 'ts';
+  throw new BackendUnavailableError('cpu', kernel.reason);
 }
 
 export function createVelodyneDecoder(options: VelodyneDecoderOptions): VelodyneDecoder {
@@ -200,6 +227,24 @@ export function createVelodyneDecoder(options: VelodyneDecoderOptions): Velodyne
   const distanceResolution = calibration.distanceResolution;
   const isVlp16 = model === 'VLP16';
   const isHdl64 = model === 'HDL64E';
+  const blockLoop = chooseBlockLoop(options.backend);
+  const kernel: VelodyneKernel | undefined =
+    blockLoop === 'cpu'
+      ? createVelodyneKernel({
+          lasers: n,
+          laser: { cosRotCorr, sinRotCorr, cosVert, sinVert, distCorr, distCorrX, distCorrY, vertOffset, horizOffset, ring, twoPoint, focalSlope, focalOffset, minIntensity, maxIntensity },
+          cosRot,
+          sinRot,
+          timingSingle: spec.timing[0],
+          timingDual: spec.timing[1],
+          vlp16Fraction: VLP16_AZIMUTH_FRACTION,
+          distanceResolution,
+          minRange,
+          maxRange,
+          vlp16: isVlp16,
+          hdl64: isHdl64,
+        })
+      : undefined;
 
   let points = new GrowableFloats(6, 32_768, maxSweepPoints);
   let count = 0;
@@ -249,30 +294,8 @@ export function createVelodyneDecoder(options: VelodyneDecoderOptions): Velodyne
     return s;
   }
 
-  function push(bytes: Uint8Array, receivedAt: Nanos): PointCloud[] {
-    lastReceivedAt = receivedAt;
-    if (bytes.length !== VELODYNE_PACKET_BYTES) {
-      if (bytes.length === VELODYNE_POSITION_PACKET_BYTES) stats.issue('position-packet', 'a 512-byte position packet on the data decoder');
-      else stats.issue('bad-length', `${bytes.length} bytes; a data packet has ${VELODYNE_PACKET_BYTES}`);
-      return [];
-    }
-    const out: PointCloud[] = [];
-    const b8 = bytes;
-    const mode = b8[1204];
-    let dual = mode === MODE_DUAL;
-    if (mode !== MODE_STRONGEST && mode !== MODE_LAST && mode !== MODE_DUAL && mode !== 0) {
-      // Old firmware writes 0 here; anything else is damage or an unknown mode: decode as single return.
-      stats.issue('unknown-return-mode', `return mode byte 0x${mode.toString(16)}`);
-      dual = false;
-    }
-    if (count > 0 && dual !== dualSweep) {
-      stats.issue('return-mode-change', 'return mode changed inside a sweep: the sweep ends early');
-      emit(out, receivedAt);
-    }
-    if (count === 0) startLayout(dual);
-    const toh = (b8[1200] | (b8[1201] << 8) | (b8[1202] << 16) | (b8[1203] << 24)) >>> 0;
-    const stamp = packetStamp(toh, receivedAt);
-    const timing = spec.timing[dual ? 1 : 0];
+  /** The reference block loop: decodes the packet's blocks into the sweep; true when a block was good. */
+  function blocksTs(b8: Uint8Array, stamp: bigint, timing: Float64Array, dual: boolean, out: PointCloud[], receivedAt: Nanos): boolean {
     const fpp = dual ? 7 : 6;
     const pairStep = dual ? 2 : 1;
     let accepted = false;
@@ -379,6 +402,91 @@ export function createVelodyneDecoder(options: VelodyneDecoderOptions): Velodyne
       }
       count = w / fpp;
     }
+    return accepted;
+  }
+
+  /**
+   * The same loop with the per-block work in the addon. The kernel decodes blocks until one needs
+   * this side — a damaged block (an issue), the wrap (emit the sweep), a sweep's first block (its
+   * stamp), a full buffer (grow it) — and is called again from there, so sweeps split, stamps and
+   * issues are exactly as in blocksTs.
+   */
+  function blocksNative(k: VelodyneKernel, b8: Uint8Array, stamp: bigint, timing: Float64Array, dual: boolean, out: PointCloud[], receivedAt: Nanos): boolean {
+    const io = k.io;
+    let accepted = false;
+    let packetOffsetS = sweepStamp === undefined ? 0 : Number(stamp - sweepStamp) / 1e9;
+    let block = 0;
+    let resume = 0;
+    io[VelodyneIo.dual] = dual ? 1 : 0;
+    while (block < BLOCKS) {
+      io[VelodyneIo.count] = count;
+      io[VelodyneIo.lastAzimuth] = lastAzimuth;
+      io[VelodyneIo.lastAzimuthStep] = lastAzimuthStep;
+      io[VelodyneIo.packetOffsetS] = packetOffsetS;
+      io[VelodyneIo.sweepStarted] = sweepStamp === undefined ? 0 : 1;
+      io[VelodyneIo.block] = block;
+      io[VelodyneIo.resume] = resume;
+      const event = k.decode(b8, points.buffer);
+      // Small integers: `| 0` keeps them so for the JIT (io holds doubles).
+      count = io[VelodyneIo.count] | 0;
+      lastAzimuth = io[VelodyneIo.lastAzimuth] | 0;
+      lastAzimuthStep = io[VelodyneIo.lastAzimuthStep] | 0;
+      if (io[VelodyneIo.accepted] !== 0) accepted = true;
+      block = io[VelodyneIo.block] | 0;
+      resume = 0;
+      const o = block * BLOCK_BYTES;
+      if (event === VelodyneEvent.done) break;
+      if (event === VelodyneEvent.badFlag) {
+        stats.issue('bad-block-flag', `block ${block} flag 0x${(b8[o] | (b8[o + 1] << 8)).toString(16)}`);
+        block++;
+      } else if (event === VelodyneEvent.badAzimuth) {
+        stats.issue('bad-azimuth', `block ${block} azimuth ${b8[o + 2] | (b8[o + 3] << 8)}`);
+        block++;
+      } else if (event === VelodyneEvent.wrap || event === VelodyneEvent.sweepStart) {
+        if (event === VelodyneEvent.wrap) emit(out, receivedAt);
+        sweepStamp = stamp + BigInt(Math.round(timing[block * CHANNELS] * 1000));
+        packetOffsetS = Number(stamp - sweepStamp) / 1e9;
+        resume = 1;
+      } else if (event === VelodyneEvent.needRoom) {
+        if (points.ensure(count + CHANNELS)) {
+          resume = 1;
+        } else {
+          if (!overflowed) stats.issue('sweep-overflow', `sweep passed ${maxSweepPoints} points: the rest of it is dropped`);
+          overflowed = true;
+          block++;
+        }
+      } else {
+        throw new Error(`velodyne kernel: unknown event ${String(event)}`);
+      }
+    }
+    return accepted;
+  }
+
+  function push(bytes: Uint8Array, receivedAt: Nanos): PointCloud[] {
+    lastReceivedAt = receivedAt;
+    if (bytes.length !== VELODYNE_PACKET_BYTES) {
+      if (bytes.length === VELODYNE_POSITION_PACKET_BYTES) stats.issue('position-packet', 'a 512-byte position packet on the data decoder');
+      else stats.issue('bad-length', `${bytes.length} bytes; a data packet has ${VELODYNE_PACKET_BYTES}`);
+      return [];
+    }
+    const out: PointCloud[] = [];
+    const b8 = bytes;
+    const mode = b8[1204];
+    let dual = mode === MODE_DUAL;
+    if (mode !== MODE_STRONGEST && mode !== MODE_LAST && mode !== MODE_DUAL && mode !== 0) {
+      // Old firmware writes 0 here; anything else is damage or an unknown mode: decode as single return.
+      stats.issue('unknown-return-mode', `return mode byte 0x${mode.toString(16)}`);
+      dual = false;
+    }
+    if (count > 0 && dual !== dualSweep) {
+      stats.issue('return-mode-change', 'return mode changed inside a sweep: the sweep ends early');
+      emit(out, receivedAt);
+    }
+    if (count === 0) startLayout(dual);
+    const toh = (b8[1200] | (b8[1201] << 8) | (b8[1202] << 16) | (b8[1203] << 24)) >>> 0;
+    const stamp = packetStamp(toh, receivedAt);
+    const timing = spec.timing[dual ? 1 : 0];
+    const accepted = kernel ? blocksNative(kernel, b8, stamp, timing, dual, out, receivedAt) : blocksTs(b8, stamp, timing, dual, out, receivedAt);
     if (accepted) stats.accepted++;
     return out;
   }
@@ -394,5 +502,6 @@ export function createVelodyneDecoder(options: VelodyneDecoderOptions): Velodyne
     },
     stats,
     calibration,
+    backend: blockLoop,
   };
 }

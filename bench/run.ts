@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Benchmark, Figure } from './benchmark.js';
 import { cameraAudioBench } from './camera-audio.bench.js';
 import { e2eReplayBench } from './e2e-replay.bench.js';
+import { encodePostprocessBench } from './encode-postprocess.bench.js';
 import { gnssBench } from './gnss.bench.js';
 import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
@@ -12,10 +13,11 @@ import { publishMqttBench } from './publish-mqtt.bench.js';
 import { publishWsBench } from './publish-ws.bench.js';
 import { radarBench } from './radar.bench.js';
 import { syncBench } from './sync.bench.js';
+import { trackerBench } from './tracker.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
   mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
-  publishWsBench, publishMqttBench,
+  publishWsBench, publishMqttBench, encodePostprocessBench, trackerBench,
 ];
 
 /** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */

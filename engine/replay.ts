@@ -1,3 +1,4 @@
+import { filter, map } from 'rxjs';
 import type { Rig, RigInput } from './config/rig-schema.js';
 import { withOutputs } from './cli/output-flags.js';
 import { MODALITIES, type Modality } from './core/frames.js';
@@ -6,8 +7,10 @@ import { createEngine, type Engine } from './engine.js';
 import type { LatencySummary } from './engine-stats.js';
 import type { PerceptionEvent } from './events/perception-event.js';
 import type { DropReason } from './sync/drop-reasons.js';
+import { ReplayEvaluator, formatEvaluation, type EvaluationResult } from './evaluate/evaluate-replay.js';
 import { openScenario } from '../scenarios/scenario-reader.js';
 import { createPlayer } from '../scenarios/player.js';
+import { GROUND_TRUTH_TOPIC } from '../scenarios/topics.js';
 
 export interface ReplayOptions {
   path: string;
@@ -33,6 +36,11 @@ export interface ReplayOptions {
   outputs?: NonNullable<RigInput['outputs']>;
   /** One line for the user: where outputs listen, what failed. */
   log?: (line: string) => void;
+  /**
+   * Score the events against the scenario's /ground_truth with CLEAR MOT (objects within 40 m
+   * that the LiDAR sees, 2 m centre distance); the figures go into the summary's `evaluation`.
+   */
+  evaluate?: boolean;
 }
 
 /** The closing summary of a replay; also what `percept replay --summary FILE` writes. */
@@ -54,6 +62,8 @@ export interface ReplaySummary {
   interrupted: boolean;
   /** Why the replay ended early (a damaged file, say); what came before it is in the counts. */
   error?: string;
+  /** With `evaluate`: CLEAR MOT figures against the scenario's ground truth. */
+  evaluation?: EvaluationResult;
 }
 
 /** Replays a scenario file through the engine from start to end (or until aborted). */
@@ -71,6 +81,11 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
     await scenario.close();
     throw err;
   }
+  let evaluator: ReplayEvaluator | undefined;
+  if (options.evaluate) {
+    if (scenario.topics.some((t) => t.topic === GROUND_TRUTH_TOPIC)) evaluator = new ReplayEvaluator();
+    else options.onWarning?.(`no evaluation: ${options.path} has no ${GROUND_TRUTH_TOPIC} topic`);
+  }
   const unknownTopics: string[] = [];
   let engineRef: Engine | undefined;
   const player = createPlayer(scenario, {
@@ -80,7 +95,8 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
     loop: options.loop,
     startOffsetS: options.startS,
     durationS: options.durationS,
-    topics: options.topics,
+    // Evaluation needs the ground truth even when --topics leaves it out.
+    topics: evaluator && options.topics && !options.topics.includes(GROUND_TRUTH_TOPIC) ? [...options.topics, GROUND_TRUTH_TOPIC] : options.topics,
     onUnknownTopic: (topic) => {
       unknownTopics.push(topic);
       options.onWarning?.(`skipping topic ${topic}: no sensor of the rig reads it`);
@@ -90,7 +106,17 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
       options.onWarning?.(`decode error on ${sensorId}: ${error.message}`);
     },
   });
-  const engine = createEngine(rig, { input: player.frames$, log: options.log });
+  // Ground truth rides along the one playback the engine reads, so the file is read once.
+  const input = evaluator
+    ? player.playback$.pipe(
+      filter((e) => {
+        if (e.kind === 'groundTruth') evaluator.groundTruth(e.groundTruth);
+        return e.kind === 'frame';
+      }),
+      map((e) => (e as Extract<typeof e, { kind: 'frame' }>).frame),
+    )
+    : player.frames$;
+  const engine = createEngine(rig, { input, log: options.log });
   engineRef = engine;
   options.onEngine?.(engine);
 
@@ -104,6 +130,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
     options.onProgress?.(nanosToSeconds(frame.stamp - windowStart), totalS);
   });
   if (options.onEvent) engine.events$.subscribe(options.onEvent);
+  if (evaluator) engine.events$.subscribe((event) => evaluator.event(event));
 
   let interrupted = false;
   const onAbort = (): void => {
@@ -142,6 +169,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplaySumm
     realtimeFactor: wallS > 0 ? sensorS / wallS : 0,
     interrupted,
     error: failure?.message,
+    ...(evaluator ? { evaluation: evaluator.finish() } : {}),
   };
 }
 
@@ -163,6 +191,7 @@ export function formatReplaySummary(s: ReplaySummary): string {
   if (s.unknownTopics.length > 0) rows.push(['skipped topics', s.unknownTopics.join(', ')]);
   if (s.interrupted) rows.push(['stopped', 'interrupted by a signal']);
   if (s.error) rows.push(['ended early', s.error]);
+  if (s.evaluation) rows.push(['evaluation', formatEvaluation(s.evaluation)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
@@ -184,7 +213,14 @@ export function summaryJson(s: ReplaySummary): Record<string, unknown> {
     unknownTopics: s.unknownTopics,
     interrupted: s.interrupted,
     ...(s.error ? { error: s.error } : {}),
+    ...(s.evaluation ? { evaluation: evaluationJson(s.evaluation) } : {}),
     scenario: s.scenario,
     rig: s.rig,
   };
+}
+
+/** The documented five first, then the counts and settings behind them (NaN becomes null in JSON). */
+function evaluationJson(e: EvaluationResult): Record<string, unknown> {
+  const { mota, motp, idSwitches, precision, recall, ...rest } = e;
+  return { mota, motp, idSwitches, precision, recall, ...rest };
 }

@@ -42,7 +42,8 @@ function buildProgram(): Command {
     .option('--duration <s>', 'seconds of scenario to play')
     .option('--topics <topic...>', 'only these topics')
     .option('--summary <file>', 'write the summary as JSON')
-    .option('--quiet', 'no progress bar and no summary table');
+    .option('--quiet', 'no progress bar and no summary table')
+    .option('--evaluate', "score the events against the scenario's ground truth (CLEAR MOT; into the summary)");
   addOutputOptions(replay).action(runReplayCommand);
 
   const run = program

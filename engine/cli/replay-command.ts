@@ -17,6 +17,8 @@ export interface ReplayCommandOptions extends OutputFlags {
   topics?: string[];
   summary?: string;
   quiet?: boolean;
+  /** Score the events against the scenario's ground truth (CLEAR MOT). */
+  evaluate?: boolean;
 }
 
 /** Past this after SIGINT/SIGTERM the process exits even if an output is still closing. */
@@ -88,6 +90,7 @@ export async function runReplayCommand(file: string | undefined, opts: ReplayCom
   try {
     const summary = await replayScenario({
       path, rig, rate, max: opts.max, loop: opts.loop, startS, durationS, topics: opts.topics,
+      evaluate: opts.evaluate,
       signal: abort.signal,
       outputs,
       // Where the servers listen matters even with --quiet: it is how clients find them.

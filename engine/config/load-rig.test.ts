@@ -61,7 +61,7 @@ describe('a good rig', () => {
       offsetsMs: {}, clocks: {}, reorderWindowMs: 0,
     });
     expect(rig.encoders).toEqual([]);
-    expect(rig.fusion).toEqual({});
+    expect(rig.fusion).toEqual({ track: true });
     expect(rig.outputs).toEqual({});
     expect(rig.sensors[0].source).toEqual({ type: 'scenario' });
     expect(rig.sensors[0].frameId).toBeUndefined();
@@ -187,7 +187,11 @@ describe('field errors', () => {
     ['an unknown clock mode', (r) => { r.sync.clocks = { gnss: 'atomic' }; }, ['sync.clocks.gnss: Invalid option: expected one of "sensor"|"estimate"|"arrival"']],
     ['no sync section', (r) => { delete r.sync; }, ['sync: Invalid input: expected object, received undefined']],
     ['ego pose from a lidar', (r) => { r.fusion.egoGnss = 'lidar_top'; }, ['fusion.egoGnss: no gnss sensor with id "lidar_top"']],
-    ['an encoder', (r) => { r.encoders = [{ type: 'yolo' }]; }, ['encoders: no encoders are available in this version']],
+    ['an encoder of an unknown type, without name or model', (r) => { r.encoders = [{ type: 'yolo' }]; }, [
+      'encoders[0].name: Invalid input: expected string, received undefined',
+      'encoders[0].type: Invalid option: expected one of "camera-detector"|"vad"',
+      'encoders[0].model: Invalid input: expected string, received undefined',
+    ]],
     ['an empty MCAP output path', (r) => { r.outputs.mcap.path = ''; }, ['outputs.mcap.path: Too small: expected string to have >=1 characters']],
     ['no sensors', (r) => { r.sensors = []; }, ['sensors: Too small: expected array to have >=1 items']],
     ['sensors as a mapping', (r) => { r.sensors = { lidar: {} }; }, ['sensors: Invalid input: expected array, received object']],

@@ -4,6 +4,7 @@ import { DECODER_FORMATS } from '../../adapters/formats.js';
 import { transportSchema } from '../../adapters/transports/open-transport.js';
 import { websocketOutputSchema } from '../publish/websocket/options.js';
 import { mqttOutputSchema } from '../publish/mqtt/mqtt-options.js';
+import { encoderConfigSchema, encoderRigIssues } from '../encode/encoder-config.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const vec3 = z.tuple([finite, finite, finite]);
@@ -172,6 +173,8 @@ const fusionSchema = z
       })
       .strict()
       .optional(),
+    /** Track the fused objects (stable ids, velocity, existence); only confirmed and coasting tracks reach events. */
+    track: z.boolean().default(true),
   })
   .strict();
 
@@ -193,9 +196,9 @@ export const rigSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     sensors: z.array(sensorSchema).min(1),
     sync: syncSchema,
-    /** ONNX encoders per modality; none are built in yet, so the list must be empty. */
-    encoders: z.array(z.never()).max(0, 'no encoders are available in this version').default([]),
-    fusion: fusionSchema.default({}),
+    /** ONNX encoders: camera detectors (YOLO, CenterNet, SSD formats) and the built-in Silero VAD. */
+    encoders: z.array(encoderConfigSchema).default([]),
+    fusion: fusionSchema.prefault({}),
     outputs: outputsSchema.default({}),
   })
   .strict()
@@ -216,6 +219,7 @@ export const rigSchema = z
         if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['sync', field, id], message: `no sensor with id "${id}"` });
       }
     }
+    for (const issue of encoderRigIssues(rig.encoders, rig.sensors)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     const ego = rig.fusion.egoGnss;
     if (ego !== undefined && rig.sensors.find((s) => s.id === ego)?.modality !== 'gnss') {
       ctx.addIssue({ code: 'custom', path: ['fusion', 'egoGnss'], message: `no gnss sensor with id "${ego}"` });

@@ -5,6 +5,9 @@ import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './co
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
 import { EgoInterpolator } from './sync/ego-interpolation.js';
 import { SetFusion } from './fuse/set-fusion.js';
+import { createEncoders } from './encode/create-encoders.js';
+import { encodeStage, type Encoder } from './encode/encode-stage.js';
+import type { EncodedSet } from './encode/encoded-set.js';
 import type { HealthState, PerceptionEvent, SensorHealth } from './events/perception-event.js';
 import { LatencyWindow, type EngineStats } from './engine-stats.js';
 import { createOutputs } from './publish/outputs.js';
@@ -24,6 +27,10 @@ export interface EngineOptions {
   publishers?: Publisher[];
   /** One line for the user: where outputs listen, what failed. */
   log?: (line: string) => void;
+  /** Replay waits for the encoders (lossless); live drops stale sets so it never falls behind. Default replay. */
+  mode?: 'replay' | 'live';
+  /** The rig file's folder, for relative model paths. */
+  baseDir?: string;
 }
 
 export interface DroppedFrame {
@@ -76,6 +83,9 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const arrival = new WeakMap<SensorFrame, Nanos>();
   const ego = new EgoInterpolator();
   const fusion = new SetFusion(rig);
+  let encoders: Encoder[] = [];
+  /** What depends on stream time, captured as each set forms (encoding may take a while). */
+  const atFormation = new WeakMap<FrameSet, { egoPose: PerceptionEvent['ego']; sensorHealth: SensorHealth[] }>();
   const linkDown = new Set<string>();
   let streamTime: Nanos | undefined;
   let framesets = 0;
@@ -129,7 +139,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       return { sensorId: s.id, state, frames: frameCounts.get(s.id) ?? 0, errors: decodeErrors.get(s.id) ?? 0 };
     });
 
-  const toEvent = (set: FrameSet): PerceptionEvent => {
+  const toEvent = ({ set, audio, encodeMs }: EncodedSet): PerceptionEvent => {
     let oldest: Nanos | undefined;
     let newest: Nanos | undefined;
     for (const frame of set.frames.values()) {
@@ -137,7 +147,8 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       if (oldest === undefined || t < oldest) oldest = t;
       if (newest === undefined || t > newest) newest = t;
     }
-    const egoPose = ego.egoPoseAt(set.stamp);
+    // Taken when the set formed: by now later frames may have moved the ego history and stream time.
+    const { egoPose, sensorHealth } = atFormation.get(set) ?? { egoPose: ego.egoPoseAt(set.stamp), sensorHealth: health() };
     const fuseStart = clock();
     const objects = fusion.fuse(set, egoPose, ego.frame);
     const now = clock();
@@ -146,15 +157,15 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       stamp: set.stamp,
       ego: egoPose,
       objects,
-      audio: [],
+      audio,
       latency: {
         syncMs: nanosToMillis(set.formedAt - (newest ?? set.formedAt)),
-        encodeMs: 0,
+        encodeMs,
         fuseMs: nanosToMillis(now - fuseStart),
         publishMs: 0,
         totalMs: nanosToMillis(now - (oldest ?? now)),
       },
-      health: health(),
+      health: sensorHealth,
       frames: [...set.frames.values()].map((f) => ({ sensorId: f.sensorId, stamp: f.stamp, seq: f.seq })),
       missing: [...set.missing],
     };
@@ -164,6 +175,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
   const finish = async (): Promise<void> => {
     subscription?.unsubscribe();
     try {
+      await Promise.allSettled(encoders.map((e) => e.close()));
       await outputs.stop();
     } finally {
       for (const s of [framesSubject, setsSubject, eventsSubject, dropsSubject] as Subject<unknown>[]) s.complete();
@@ -186,6 +198,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
 
     async start() {
       if (subscription) throw new Error('engine already started');
+      encoders = await createEncoders(rig, { baseDir: options.baseDir, log: options.log });
       await outputs.start();
       const sync = rig.sync.policy === 'nearest'
         ? nearestSync({
@@ -223,7 +236,14 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
           tap((set) => {
             framesets++;
             if (set.missing.length > 0) partialFramesets++;
+            atFormation.set(set, { egoPose: ego.egoPoseAt(set.stamp), sensorHealth: health() });
             setsSubject.next(set);
+          }),
+          encodeStage(encoders, {
+            mode: options.mode ?? 'replay',
+            onDropped: (set, reason) => {
+              drops[reason] = (drops[reason] ?? 0) + 1;
+            },
           }),
           map(toEvent),
         )

@@ -59,9 +59,13 @@ describe('replay', () => {
     expect(runs[1]).toBe(runs[0]);
   });
 
-  it('events carry the stamps of the frames they were made from and the ego pose from GNSS', async () => {
+  it('events carry the stamps of the frames they were made from, the ego pose from GNSS and speech from the VAD', async () => {
     const events: PerceptionEvent[] = [];
     await replayScenario({ path: scenarioPath, max: true, onEvent: (e) => events.push(e) });
+    // The generator mixes real speech into the microphone within the first second.
+    const speech = events.flatMap((e) => e.audio);
+    expect(speech.length).toBeGreaterThan(0);
+    expect(speech.every((a) => a.label === 'speech' && a.sensorId === 'mic' && a.end > a.start && a.score > 0.5)).toBe(true);
     const e = events[10];
     const lidar = e.frames.find((f) => f.sensorId === 'lidar_top')!;
     expect(lidar.stamp).toBe(e.stamp);

@@ -17,6 +17,8 @@ import { runRunCommand } from './run-command.js';
 import { runRecordCommand } from './record-command.js';
 import { runOverlayCommand } from './overlay-command.js';
 import { runSubscribeCommand } from './subscribe-command.js';
+import { runModelsCommand } from './models-command.js';
+import { INFER_FAMILIES, runInferCommand } from './infer-command.js';
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -149,6 +151,26 @@ function buildProgram(): Command {
     .option('--camera <name>', 'KITTI camera 0..3 (default 2) or nuScenes camera (default CAM_FRONT)')
     .option('--max-depth <m>', 'depth at the blue end of the colour scale, metres', '60')
     .action(runOverlayCommand);
+
+  program
+    .command('models')
+    .description("built-in models and a rig's encoders: inputs, outputs, provider, warm latency")
+    .option('--config <file>', "also the rig's encoders")
+    .option('--json', 'one JSON object per model')
+    .option('--no-latency', 'do not load the models (no provider, shapes or latency)')
+    .action(runModelsCommand);
+
+  program
+    .command('infer')
+    .description('run one model on one file: vad on a WAV (speech segments), a detector .onnx on a JPEG/PNG (detections)')
+    .argument('<model>', 'a built-in model (vad) or an .onnx file')
+    .argument('<file>', 'WAV for vad, JPEG or PNG for a detector')
+    .option('--json', 'one JSON line per segment or detection')
+    .option('--family <family>', `detector output layout: ${INFER_FAMILIES.join(', ')}`)
+    .option('--labels <labels>', 'class names: coco, or a file with one name per line')
+    .option('--score-threshold <p>', 'detections need a score above this (default 0.25; CenterNet 0.2)')
+    .option('--iou-threshold <p>', 'NMS IoU threshold (default 0.45)')
+    .action(runInferCommand);
 
   program
     .command('doctor')

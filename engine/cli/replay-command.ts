@@ -93,8 +93,7 @@ export async function runReplayCommand(file: string | undefined, opts: ReplayCom
       evaluate: opts.evaluate,
       signal: abort.signal,
       outputs,
-      // Where the servers listen matters even with --quiet: it is how clients find them.
-      log: (message) => process.stderr.write(`${message}\n`),
+      log: quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
       onProgress: (done, total) => progress.update(done, total),
       onWarning: (message) => {
         // One line per kind of warning: a corrupt stream would otherwise flood the terminal.

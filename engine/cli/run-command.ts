@@ -95,7 +95,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunSummary> 
       options.onIssue?.(sensorId, issue);
     },
   });
-  engine = createEngine(rig, { input: live.frames$, clock: options.clock, log: options.log });
+  engine = createEngine(rig, { input: live.frames$, clock: options.clock, log: options.log, mode: 'live', baseDir: options.baseDir });
   options.onEngine?.(engine);
 
   let interrupted = false;

@@ -4,7 +4,7 @@ import { pointFloats, type FrameSet, type PointCloud } from '../core/frames.js';
 import type { EnuFrame } from '../core/geodesy.js';
 import { quatToEuler, transformPoint, type Transform } from '../core/geometry.js';
 import type { DetectedObject, EgoPose } from '../events/perception-event.js';
-import { clusterBev } from '../../native/cluster.js';
+import { clusterBev, type OrientedBox } from '../../native/cluster.js';
 import { classifyByShape } from './shape-prior.js';
 import { worldPosition } from './world-position.js';
 import { cameraFromSensorTransform, cameraModelFor, projectPoints, type ProjectionCamera } from '../../native/project.js';
@@ -75,25 +75,26 @@ export class LidarObjects {
       minPoints,
     });
     for (const c of result.clusters) {
+      const shape = classifyByShape({ length: c.box.length, width: c.box.width, height: c.maxZ - c.minZ, points: c.count });
+      const box = completeBox(c.box, shape.label);
       const centreZ = (c.minZ + c.maxZ) / 2;
-      const position = transformPoint(lidar.extrinsic, { x: c.box.cx, y: c.box.cy, z: centreZ });
+      const position = transformPoint(lidar.extrinsic, { x: box.cx, y: box.cy, z: centreZ });
       const sources = [cloud.sensorId];
-      this.#centre[0] = c.box.cx;
-      this.#centre[1] = c.box.cy;
+      this.#centre[0] = box.cx;
+      this.#centre[1] = box.cy;
       this.#centre[2] = centreZ;
       for (const view of lidar.cameras) {
         if (projectPoints(this.#centre, 3, view.camera).inImage[0]) sources.push(view.sensorId);
       }
       const { latitude, longitude } = worldPosition(position, ego, enu);
-      const shape = classifyByShape({ length: c.box.length, width: c.box.width, height: c.maxZ - c.minZ, points: c.count });
       out.push({
         id: c.id,
         label: shape.label,
         score: shape.score,
         classSource: 'shape',
         position,
-        size: { x: c.box.length, y: c.box.width, z: c.maxZ - c.minZ },
-        yaw: Math.atan2(Math.sin(c.box.yaw + lidar.yaw), Math.cos(c.box.yaw + lidar.yaw)),
+        size: { x: box.length, y: box.width, z: c.maxZ - c.minZ },
+        yaw: Math.atan2(Math.sin(box.yaw + lidar.yaw), Math.cos(box.yaw + lidar.yaw)),
         velocity: { x: 0, y: 0, z: 0 },
         latitude,
         longitude,
@@ -103,4 +104,34 @@ export class LidarObjects {
       });
     }
   }
+}
+
+/** Typical footprints (length, width) of the classes whose clusters show only their near faces. */
+const PRIOR_FOOTPRINT: Partial<Record<string, { length: number; width: number }>> = {
+  car: { length: 4.5, width: 1.9 },
+  truck: { length: 8, width: 2.5 },
+};
+
+/**
+ * A cluster's box holds only the faces the LiDAR sees: for classes with a known footprint, grow the
+ * box to it on the far side, away from the sensor (the sensor is at the origin of the box's frame),
+ * so that its centre moves towards the object's real centre.
+ */
+export function completeBox(box: OrientedBox, label: string): OrientedBox {
+  const prior = PRIOR_FOOTPRINT[label];
+  if (!prior) return box;
+  const ux = Math.cos(box.yaw), uy = Math.sin(box.yaw);
+  const along = ux * box.cx + uy * box.cy;
+  const across = -uy * box.cx + ux * box.cy;
+  const growLength = Math.max(0, prior.length - box.length) / 2;
+  const growWidth = Math.max(0, prior.width - box.width) / 2;
+  const shiftAlong = Math.sign(along) * growLength;
+  const shiftAcross = Math.sign(across) * growWidth;
+  return {
+    cx: box.cx + ux * shiftAlong - uy * shiftAcross,
+    cy: box.cy + uy * shiftAlong + ux * shiftAcross,
+    length: Math.max(box.length, prior.length),
+    width: Math.max(box.width, prior.width),
+    yaw: box.yaw,
+  };
 }

@@ -17,10 +17,15 @@ export type DropReason =
   /** Its stamp is negative or absurd (beyond the engine's time range). */
   | 'bad-stamp'
   /** It names a sensor that is not in the rig. */
-  | 'unknown-sensor';
+  | 'unknown-sensor'
+  /** Live mode: a newer set replaced it while the encoders were busy (counted per set). */
+  | 'stale'
+  /** An encoder failed on the set; the set went on without that encoder's output (counted per set). */
+  | 'encoder-error';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'queue-overflow', 'max-interval', 'superseded', 'late', 'stream-ended', 'unmatched', 'out-of-order', 'bad-stamp', 'unknown-sensor',
+  'stale', 'encoder-error',
 ];
 
 /** Every policy takes this: the message, the index of its source in `sources`, and why. */

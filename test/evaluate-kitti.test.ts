@@ -36,7 +36,8 @@ async function replayWithClusters(path: string, clusters = CLUSTERS): Promise<{ 
   const scenario = await openScenario(path);
   const rigInput = scenario.rigInput as Record<string, unknown>;
   await scenario.close();
-  const rig = validateRig({ ...rigInput, fusion: { lidarClusters: clusters } }, `${path} with LiDAR clusters`);
+  // One frame: recall of the clusters themselves (a tracker confirms nothing from a single sweep).
+  const rig = validateRig({ ...rigInput, fusion: { lidarClusters: clusters, track: false } }, `${path} with LiDAR clusters`);
   const events: PerceptionEvent[] = [];
   await replayScenario({ path, rig, max: true, onEvent: (e) => events.push(e) });
   return { events, truth: await readGroundTruthFile(path) };

@@ -1,5 +1,5 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
-import { filter, map, tap } from 'rxjs/operators';
+import { EMPTY, Subject, type Observable, type Subscription } from 'rxjs';
+import { catchError, filter, map, tap } from 'rxjs/operators';
 import { sensorTimeoutMs, type Rig } from './config/rig-schema.js';
 import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './core/frames.js';
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
@@ -226,8 +226,15 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
           onRestamped: (original, restamped) => arrival.set(restamped, arrival.get(original) ?? clock()),
         })
         : (frames: Observable<SensorFrame>) => frames;
+      // A failing input (a damaged file, say) ends the stream like a completion, so every set
+      // already formed still passes the encoders and becomes an event; done then rejects with it.
+      let inputError: Error | undefined;
       subscription = options.input
         .pipe(
+          catchError((err: Error) => {
+            inputError = err;
+            return EMPTY;
+          }),
           filter(accept),
           timeHandling,
           tap(observe),
@@ -260,7 +267,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
             stopping ??= finish().then(() => rejectDone(err), rejectDone);
           },
           complete: () => {
-            stopping ??= finish().then(resolveDone, rejectDone);
+            stopping ??= finish().then(() => (inputError ? rejectDone(inputError) : resolveDone()), rejectDone);
           },
         });
     },

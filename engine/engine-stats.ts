@@ -47,3 +47,20 @@ export class LatencyWindow {
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] };
   }
 }
+
+/** What every run of the pipeline reports at the end, replayed or live. */
+export interface RunSummary {
+  rig: string;
+  frames: Record<string, number>;
+  framesByModality: Record<Modality, number>;
+  framesets: number;
+  partialFramesets: number;
+  events: number;
+  drops: Partial<Record<DropReason, number>>;
+  decodeErrors: number;
+  latencyMs: LatencySummary;
+  wallS: number;
+  interrupted: boolean;
+  /** Why the run ended early; what came before it is in the counts. */
+  error?: string;
+}

@@ -148,7 +148,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       if (newest === undefined || t > newest) newest = t;
     }
     // Taken when the set formed: by now later frames may have moved the ego history and stream time.
-    const { egoPose, sensorHealth } = atFormation.get(set) ?? { egoPose: ego.egoPoseAt(set.stamp), sensorHealth: health() };
+    const { egoPose, sensorHealth } = atFormation.get(set)!;
     const fuseStart = clock();
     const objects = fusion.fuse(set, egoPose, ego.frame);
     const now = clock();

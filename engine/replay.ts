@@ -4,9 +4,8 @@ import { withOutputs } from './cli/output-flags.js';
 import { MODALITIES, type Modality } from './core/frames.js';
 import { nanosToSeconds, type Nanos } from './core/time.js';
 import { createEngine, type Engine } from './engine.js';
-import type { LatencySummary } from './engine-stats.js';
+import type { RunSummary } from './engine-stats.js';
 import type { PerceptionEvent } from './events/perception-event.js';
-import type { DropReason } from './sync/drop-reasons.js';
 import { ReplayEvaluator, formatEvaluation, type EvaluationResult } from './evaluate/evaluate-replay.js';
 import { openScenario } from '../scenarios/scenario-reader.js';
 import { createPlayer } from '../scenarios/player.js';
@@ -44,24 +43,11 @@ export interface ReplayOptions {
 }
 
 /** The closing summary of a replay; also what `percept replay --summary FILE` writes. */
-export interface ReplaySummary {
+export interface ReplaySummary extends RunSummary {
   scenario: string;
-  rig: string;
-  frames: Record<string, number>;
-  framesByModality: Record<Modality, number>;
-  framesets: number;
-  partialFramesets: number;
-  events: number;
-  drops: Partial<Record<DropReason, number>>;
-  decodeErrors: number;
   unknownTopics: string[];
-  latencyMs: LatencySummary;
-  wallS: number;
   sensorS: number;
   realtimeFactor: number;
-  interrupted: boolean;
-  /** Why the replay ended early (a damaged file, say); what came before it is in the counts. */
-  error?: string;
   /** With `evaluate`: CLEAR MOT figures against the scenario's ground truth. */
   evaluation?: EvaluationResult;
 }

@@ -7,8 +7,7 @@ import { MODALITIES, type Modality } from '../core/frames.js';
 import type { Nanos } from '../core/time.js';
 import { createEngine, type Engine } from '../engine.js';
 import { outputsFromFlags, withOutputs, type OutputFlags } from './output-flags.js';
-import type { LatencySummary } from '../engine-stats.js';
-import type { DropReason } from '../sync/drop-reasons.js';
+import type { RunSummary } from '../engine-stats.js';
 import {
   createStatusLine, describeStatus, durationOption, formatSensorStates, loadLiveRig, openLiveInput, scenarioOnlySensors,
   STATUS_LINE_MS, stopOnSignals,
@@ -51,22 +50,10 @@ export interface LiveSensorSummary {
  * The closing summary of `percept run`. Not a ReplaySummary: a live run has no scenario, sensor
  * time or realtime factor, and it has links. The keys replay documents come first in the JSON.
  */
-export interface LiveRunSummary {
-  rig: string;
-  frames: Record<string, number>;
-  framesByModality: Record<Modality, number>;
-  framesets: number;
-  partialFramesets: number;
-  events: number;
-  drops: Partial<Record<DropReason, number>>;
-  decodeErrors: number;
-  latencyMs: LatencySummary;
-  wallS: number;
+export interface LiveRunSummary extends RunSummary {
   sensors: Record<string, LiveSensorSummary>;
   /** Sensors whose source is a scenario: they get no frames in a live run. */
   idleSensors: string[];
-  interrupted: boolean;
-  error?: string;
 }
 
 function sensorSummary(s: LiveSensorStats): LiveSensorSummary {

@@ -3,6 +3,7 @@ import type { Benchmark, Figure } from './benchmark.js';
 import { cameraAudioBench } from './camera-audio.bench.js';
 import { e2eReplayBench } from './e2e-replay.bench.js';
 import { encodeBench } from './encode.bench.js';
+import { encodeCenternetBench } from './encode-centernet.bench.js';
 import { encodePostprocessBench } from './encode-postprocess.bench.js';
 import { gnssBench } from './gnss.bench.js';
 import { lidarBench } from './lidar.bench.js';
@@ -18,7 +19,7 @@ import { trackerBench } from './tracker.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
   mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
-  publishWsBench, publishMqttBench, encodeBench, encodePostprocessBench, trackerBench,
+  publishWsBench, publishMqttBench, encodeBench, encodePostprocessBench, encodeCenternetBench, trackerBench,
 ];
 
 /** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */

@@ -72,7 +72,7 @@ describe('percept infer', () => {
 
 describe('percept models', () => {
   it('lists Silero VAD v5 with its inputs, outputs, licence, provider and warm latency', async () => {
-    const [vad] = await collectModelReports();
+    const vad = (await collectModelReports()).find((r) => r.name === 'vad')!;
     expect(vad).toMatchObject({ name: 'vad', origin: 'built-in', type: 'vad', provider: 'cpu' });
     expect(vad.licence).toMatch(/MIT/);
     expect(vad.inputs?.map((i) => `${i.name}:${i.type}`)).toEqual(['input:float32', 'state:float32', 'sr:int64']);

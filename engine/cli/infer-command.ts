@@ -1,7 +1,8 @@
 /**
  * `percept infer MODEL FILE`: one model on one file, for trying a model before putting it in a rig.
- * `vad` (or a Silero VAD .onnx) on a WAV prints one line per speech segment; a detector .onnx on a
- * JPEG or PNG prints one line per detection, its box in pixels of the input image. Every failure
+ * `vad` (or a Silero VAD .onnx) on a WAV prints one line per speech segment; `coco` or a detector
+ * .onnx on a JPEG or PNG prints one line per detection, its box in pixels of the input image (a
+ * built-in detector brings its family, labels, input recipe and thresholds). Every failure
  * the user can fix (missing or corrupt model, wrong input, an output the decoder cannot read) is
  * one line and exit code 2.
  */
@@ -11,7 +12,8 @@ import { createWavDecoder } from '../../adapters/audio/wav-decode.js';
 import { parseWavHeader } from '../../adapters/audio/wav-header.js';
 import type { CameraFrame } from '../core/frames.js';
 import { COCO_LABELS } from '../encode/coco-labels.js';
-import { BUILT_IN_MODELS, resolveModelPath } from '../encode/encoder-config.js';
+import { BUILT_IN_MODELS, resolveModelPath, type BuiltInDetector } from '../encode/encoder-config.js';
+import { identityLetterbox } from '../encode/letterbox.js';
 import { decodeCenterNet, decodeYoloV5, decodeYoloV8, toDetections2D, type BoxDetection } from '../encode/postprocess/index.js';
 import { decodeCameraFrame } from '../encode/preprocess-image.js';
 import { preprocessImagesAsync, type TensorSpec } from '../../native/preprocess.js';
@@ -40,8 +42,14 @@ export async function runInferCommand(model: string, file: string, opts: InferCo
 
 /** What `percept infer` prints, one string per line (for the command and its tests). */
 export async function inferLines(model: string, file: string, opts: InferCommandOptions = {}): Promise<string[]> {
-  const modelPath = BUILT_IN_MODELS[model] ? resolveModelPath(model) : model;
-  if (!existsSync(modelPath)) throw new UsageError(`model not found: ${model}${BUILT_IN_MODELS[model] ? ' (the built-in model\'s package is missing: run npm install)' : ''}`);
+  const builtIn = Object.hasOwn(BUILT_IN_MODELS, model) ? BUILT_IN_MODELS[model] : undefined;
+  let modelPath = model;
+  try {
+    if (builtIn) modelPath = resolveModelPath(model);
+  } catch (err) {
+    throw new UsageError(`model not found: ${model} (the built-in model's package is missing or its conversion failed: ${(err as Error).message})`);
+  }
+  if (!existsSync(modelPath)) throw new UsageError(`model not found: ${model}${builtIn ? ' (the built-in model\'s package is missing: run npm install)' : ''}`);
   const input = readInput(file);
   const session = await createSession(modelPath, { name: model, providers: ['cpu'], warmup: false, log: () => undefined }).catch((err: Error) => {
     throw new UsageError(`cannot load model ${model}: ${err.message.replace(/^model "[^"]*" \([^)]*\): (cannot be loaded: )?/, '')}`);
@@ -52,7 +60,7 @@ export async function inferLines(model: string, file: string, opts: InferCommand
       await session.close();
       return await inferVad(modelPath, file, input, opts);
     }
-    return await inferDetector(session, model, file, input, opts);
+    return await inferDetector(session, model, file, input, opts, builtIn?.detector);
   } finally {
     await session.close().catch(() => undefined);
   }
@@ -87,16 +95,20 @@ async function inferVad(modelPath: string, file: string, bytes: Uint8Array, opts
   }
 }
 
-async function inferDetector(session: Session, model: string, file: string, bytes: Uint8Array, opts: InferCommandOptions): Promise<string[]> {
-  const family = opts.family;
+async function inferDetector(
+  session: Session, model: string, file: string, bytes: Uint8Array, opts: InferCommandOptions, builtIn?: BuiltInDetector,
+): Promise<string[]> {
+  const family = opts.family ?? builtIn?.family;
   if (family === undefined) throw new UsageError(`${model} is not a VAD model; a detector needs --family (${INFER_FAMILIES.join(', ')})`);
   if (!(INFER_FAMILIES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${INFER_FAMILIES.join(', ')}, got "${family}"`);
-  const labels = labelList(opts.labels);
-  const scoreThreshold = threshold(opts.scoreThreshold, '--score-threshold', family === 'centernet' ? 0.2 : 0.25);
-  const iouThreshold = threshold(opts.iouThreshold, '--iou-threshold', 0.45);
+  const labels = labelList(opts.labels ?? builtIn?.labels);
+  const scoreThreshold = threshold(opts.scoreThreshold, '--score-threshold', builtIn?.scoreThreshold ?? (family === 'centernet' ? 0.2 : 0.25));
+  const iouThreshold = threshold(opts.iouThreshold, '--iou-threshold', builtIn?.iouThreshold ?? 0.45);
 
   const input = session.inputs[0];
-  const spec = tensorSpecFor(model, input.dims, input.type, family as Family);
+  const spec: TensorSpec = builtIn
+    ? { ...builtIn.input, mean: [...builtIn.input.mean], std: [...builtIn.input.std], padValue: 0, dtype: input.type === 'uint8' ? 'uint8' : 'float32' }
+    : tensorSpecFor(model, input.dims, input.type, family as Family);
   const encoding = sniffImage(bytes);
   if (!encoding) throw new UsageError(`${file} is not a JPEG or PNG image`);
   const frame: CameraFrame = { modality: 'camera', sensorId: 'image', frameId: 'image', stamp: 0n, receivedAt: 0n, seq: 0, encoding, width: 0, height: 0, data: bytes };
@@ -105,7 +117,12 @@ async function inferDetector(session: Session, model: string, file: string, byte
   });
   const pre = await preprocessImagesAsync([image], spec);
   const g = pre.geometry[0];
-  const letterbox = { scale: g.scaleX, padX: g.padX, padY: g.padY, srcWidth: image.width, srcHeight: image.height };
+  // A stretched image has a scale per axis, which a letterbox transform cannot hold: undo it here.
+  const letterbox = spec.letterbox
+    ? { scale: g.scaleX, padX: g.padX, padY: g.padY, srcWidth: image.width, srcHeight: image.height }
+    : identityLetterbox(image.width, image.height);
+  const unstretch = (d: BoxDetection): BoxDetection =>
+    spec.letterbox ? d : { ...d, box: [d.box[0] / g.scaleX, d.box[1] / g.scaleY, d.box[2] / g.scaleX, d.box[3] / g.scaleY] };
   const tensor = spec.dtype === 'float32'
     ? new ort.Tensor('float32', pre.tensor as Float32Array, pre.dims)
     : new ort.Tensor('uint8', pre.tensor as Uint8Array, pre.dims);
@@ -121,7 +138,7 @@ async function inferDetector(session: Session, model: string, file: string, byte
   } catch (err) {
     throw new UsageError(`${model}: the output is not a ${family} output: ${(err as Error).message}`);
   }
-  const found = toDetections2D(detections, { sensorId: 'image', encoder: model, labels, letterbox });
+  const found = toDetections2D(detections.map(unstretch), { sensorId: 'image', encoder: model, labels, letterbox });
   const round = (v: number): number => Math.round(v * 10) / 10;
   return found.map((d) => {
     const line = { class: d.label, classId: d.classId, score: Math.round(d.score * 1000) / 1000, box: d.box.map(round) };

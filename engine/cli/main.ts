@@ -162,8 +162,8 @@ function buildProgram(): Command {
 
   program
     .command('infer')
-    .description('run one model on one file: vad on a WAV (speech segments), a detector .onnx on a JPEG/PNG (detections)')
-    .argument('<model>', 'a built-in model (vad) or an .onnx file')
+    .description('run one model on one file: vad on a WAV (speech segments), coco or a detector .onnx on a JPEG/PNG (detections)')
+    .argument('<model>', 'a built-in model (vad, coco) or an .onnx file')
     .argument('<file>', 'WAV for vad, JPEG or PNG for a detector')
     .option('--json', 'one JSON line per segment or detection')
     .option('--family <family>', `detector output layout: ${INFER_FAMILIES.join(', ')}`)

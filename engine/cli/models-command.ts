@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { loadRigFile } from '../config/load-rig.js';
 import { builtInModels } from '../encode/builtin-models.js';
-import { encoderConfigSchema, resolveModelPath, type EncoderConfig } from '../encode/encoder-config.js';
+import { BUILT_IN_MODELS, encoderConfigSchema, resolveModelPath, type EncoderConfig } from '../encode/encoder-config.js';
 import { createSession, formatDims, type ExecutionProvider, type Session, type TensorInfo } from '../encode/session.js';
 import { VAD_CONTEXT } from '../encode/vad.js';
 import { UsageError } from './cli-error.js';
@@ -57,7 +57,8 @@ export async function collectModelReports(opts: ModelsCommandOptions = {}): Prom
     try {
       report.path = resolveModelPath(m.name);
     } catch (err) {
-      report.error = `package ${m.package} is not installed: ${(err as Error).message}`;
+      const converted = BUILT_IN_MODELS[m.name]?.build !== undefined;
+      report.error = `package ${m.package} is not installed${converted ? ' or its model cannot be converted' : ''}: ${(err as Error).message}`;
     }
     entries.push({ report, providers: ['cpu'], ...vadShapes(m.type) });
   }

@@ -1,7 +1,8 @@
 /**
  * What percept knows about the models it can run without a file from the user: the models shipped
- * in npm packages (engine/encode/encoder-config.ts BUILT_IN_MODELS names them and their files),
- * with what a person needs to choose one: task, inputs and outputs in words, licence, origin.
+ * in npm packages (engine/encode/encoder-config.ts BUILT_IN_MODELS names them and their files;
+ * `coco` is converted from TFJS on first use), with what a person needs to choose one: task,
+ * inputs and outputs in words, licence, origin.
  */
 import { BUILT_IN_MODELS, resolveModelPath, type EncoderType } from './encoder-config.js';
 
@@ -34,6 +35,20 @@ const DETAILS: Record<string, Omit<BuiltInModelInfo, 'name' | 'type' | 'package'
     outputs: ['output float32 [1, 1]: speech probability of the window', 'stateN float32 [2, 1, 128]: the state for the next window'],
     licence: 'MIT (model, Silero Team); ISC (the @ricky0123/vad-web package that ships it)',
     source: 'snakers4/silero-vad, via @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx',
+  },
+  coco: {
+    title: 'COCO CenterNet (MobileNetV3)',
+    task: 'object detection: boxes of the 80 COCO classes (person, car, truck, bus, bicycle, …) in a camera image',
+    inputs: [
+      'tower_0/images float32 [1, 512, 512, 3]: the image stretched to 512 × 512 (no letterbox), RGB, 0..255, NHWC',
+    ],
+    outputs: [
+      'tower_0/detections float32 [1, 100, 6]: the 100 highest heatmap peaks (3 × 3 local maxima), best first: x1, y1, x2, y2 in pixels of the 512 × 512 input, score 0..1, class 0..79 (COCO order: 0 person, 2 car, 5 bus, 7 truck); keep score > 0.2, NMS at IoU 0.4',
+      'tower_0/wh float32 [1, 128, 128, 4]: per cell of the stride-4 grid, the distances in input pixels from the point (4 · column, 4 · row) to the box\'s left, top, right and bottom edges',
+      'tower_0/keypoints float32 [1, 128, 128, 80]: per cell and class, the probability that an object of the class is centred there',
+    ],
+    licence: 'MIT (@vladmandic/human); model derived from TensorFlow CenterNet, Apache-2.0',
+    source: '610265158/mobilenetv3_centernet, via @vladmandic/human@3.3.6 models/centernet.json (TFJS graph model), converted to ONNX by percept into .cache/models/coco-centernet.onnx',
   },
 };
 

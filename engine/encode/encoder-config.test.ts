@@ -14,6 +14,14 @@ describe('encoderConfigSchema', () => {
     expect(e.input).toEqual({ width: 640, height: 640, layout: 'nchw', channelOrder: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], letterbox: true });
   });
 
+  it('runs a built-in detector with its own recipe unless the rig says otherwise', () => {
+    const e = encoderConfigSchema.parse({ name: 'coco', type: 'camera-detector', model: 'coco' });
+    expect(e).toMatchObject({ family: 'centernet', labels: 'coco', scoreThreshold: 0.2, iouThreshold: 0.4 });
+    expect(e.input).toEqual({ width: 512, height: 512, layout: 'nhwc', channelOrder: 'rgb', mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255], letterbox: false });
+    const tuned = encoderConfigSchema.parse({ name: 'coco', type: 'camera-detector', model: 'coco', scoreThreshold: 0.5, input: { width: 512, height: 512, layout: 'nhwc', std: [1 / 255, 1 / 255, 1 / 255], letterbox: true } });
+    expect(tuned).toMatchObject({ scoreThreshold: 0.5, iouThreshold: 0.4, input: { letterbox: true } });
+  });
+
   it('names the field of each error', () => {
     expect(issues({ name: 'det', type: 'camera-detector', model: 'm.onnx' })).toEqual([expect.stringMatching(/^family: a camera-detector needs its output layout/)]);
     expect(issues({ name: 'det', type: 'camera-detector', model: 'm.onnx', family: 'yolov8', scoreThreshold: 2, providers: ['tpu'], extra: 1 })).toEqual(

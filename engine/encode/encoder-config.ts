@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Modality } from '../core/frames.js';
+import { COCO_DETECTOR, ensureCocoModel } from './coco-model.js';
 
 export const ENCODER_TYPES = ['camera-detector', 'vad'] as const;
 export type EncoderType = (typeof ENCODER_TYPES)[number];
@@ -11,9 +12,45 @@ export type DetectorFamily = (typeof DETECTOR_FAMILIES)[number];
 /** The modality each encoder type reads. */
 export const ENCODER_MODALITY: Record<EncoderType, Modality> = { 'camera-detector': 'camera', vad: 'audio' };
 
+/** How a built-in detector is run: its output layout, labels, input recipe and thresholds. */
+export interface BuiltInDetector {
+  readonly family: DetectorFamily;
+  readonly labels: 'coco';
+  readonly input: {
+    readonly width: number;
+    readonly height: number;
+    readonly layout: 'nchw' | 'nhwc';
+    readonly channelOrder: 'rgb' | 'bgr';
+    readonly mean: readonly [number, number, number];
+    readonly std: readonly [number, number, number];
+    readonly letterbox: boolean;
+  };
+  readonly scoreThreshold: number;
+  readonly iouThreshold: number;
+}
+
+export interface BuiltInModel {
+  package: string;
+  /** The file in the package: the model itself, or what percept converts it from. */
+  file: string;
+  type: EncoderType;
+  description: string;
+  /** For a model converted from the package's file: makes (or finds cached) the .onnx and returns its path. */
+  build?: () => string;
+  detector?: BuiltInDetector;
+}
+
 /** Models shipped in npm packages, by the name a rig may give instead of a path. */
-export const BUILT_IN_MODELS: Record<string, { package: string; file: string; type: EncoderType; description: string }> = {
+export const BUILT_IN_MODELS: Record<string, BuiltInModel> = {
   vad: { package: '@ricky0123/vad-web', file: 'dist/silero_vad_v5.onnx', type: 'vad', description: 'Silero VAD v5 (MIT)' },
+  coco: {
+    package: '@vladmandic/human',
+    file: 'models/centernet.json',
+    type: 'camera-detector',
+    description: 'COCO CenterNet (MobileNetV3), 80 classes (MIT; model Apache-2.0)',
+    build: () => ensureCocoModel(),
+    detector: COCO_DETECTOR,
+  },
 };
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -54,7 +91,7 @@ export const encoderConfigSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     type: z.enum(ENCODER_TYPES),
-    /** A path to an .onnx file (relative to the rig file) or a built-in model's name ('vad': Silero VAD v5). */
+    /** A path to an .onnx file (relative to the rig file) or a built-in model's name ('vad': Silero VAD v5; 'coco': COCO CenterNet). */
     model: z.string().min(1),
     /** The detector's output layout; camera-detector only. */
     family: z.enum(DETECTOR_FAMILIES).optional(),
@@ -66,8 +103,9 @@ export const encoderConfigSchema = z
     input: inputSchema.optional(),
     /** Class names by class id: 'coco' (80 classes) or a list. */
     labels: z.union([z.literal('coco'), z.array(z.string()).min(1)]).optional(),
-    scoreThreshold: probability.default(0.25),
-    iouThreshold: probability.default(0.45),
+    /** Defaults: the built-in detector's own (coco: 0.2 and 0.4), else 0.25 and 0.45. */
+    scoreThreshold: probability.optional(),
+    iouThreshold: probability.optional(),
     maxDetections: z.number().int().positive().max(10_000).default(100),
     /** Tried in order; default CUDA, then CPU. */
     providers: z.array(z.enum(['cuda', 'cpu'])).min(1).default(['cuda', 'cpu']),
@@ -79,15 +117,28 @@ export const encoderConfigSchema = z
   .strict()
   .superRefine((e, ctx) => {
     if (e.type === 'camera-detector') {
-      if (!e.family) ctx.addIssue({ code: 'custom', path: ['family'], message: `a camera-detector needs its output layout: one of ${DETECTOR_FAMILIES.join(', ')}` });
-      if (e.ssd && e.family !== 'ssd') ctx.addIssue({ code: 'custom', path: ['ssd'], message: `only for family ssd, not ${e.family}` });
       const builtIn = BUILT_IN_MODELS[e.model];
+      if (!e.family && !builtIn?.detector) ctx.addIssue({ code: 'custom', path: ['family'], message: `a camera-detector needs its output layout: one of ${DETECTOR_FAMILIES.join(', ')}` });
+      if (e.ssd && e.family !== 'ssd') ctx.addIssue({ code: 'custom', path: ['ssd'], message: `only for family ssd, not ${e.family}` });
       if (builtIn && builtIn.type !== e.type) ctx.addIssue({ code: 'custom', path: ['model'], message: `"${e.model}" is the built-in ${builtIn.description}, a ${builtIn.type} model` });
     } else {
       for (const field of ['family', 'input', 'labels', 'ssd'] as const) {
         if (e[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not used by a ${e.type} encoder` });
       }
     }
+  })
+  // A built-in detector brings its own recipe: `model: coco` alone runs it the way it was trained.
+  .transform((e) => {
+    const recipe = BUILT_IN_MODELS[e.model]?.detector;
+    if (e.type !== 'camera-detector' || !recipe) return { ...e, scoreThreshold: e.scoreThreshold ?? 0.25, iouThreshold: e.iouThreshold ?? 0.45 };
+    return {
+      ...e,
+      family: e.family ?? recipe.family,
+      labels: e.labels ?? recipe.labels,
+      input: e.input ?? { ...recipe.input, mean: [...recipe.input.mean] as [number, number, number], std: [...recipe.input.std] as [number, number, number] },
+      scoreThreshold: e.scoreThreshold ?? recipe.scoreThreshold,
+      iouThreshold: e.iouThreshold ?? recipe.iouThreshold,
+    };
   });
 
 export type EncoderConfigInput = z.input<typeof encoderConfigSchema>;
@@ -125,9 +176,12 @@ export function encoderSensors(config: EncoderConfig, sensors: readonly { id: st
   return sensors.filter((s) => s.modality === modality && (!named || named.has(s.id))).map((s) => s.id);
 }
 
-/** A built-in model's file, or the path resolved against `baseDir` (the rig file's folder). */
+/**
+ * A built-in model's file (converted first, for a model percept converts, such as `coco`), or the
+ * path resolved against `baseDir` (the rig file's folder).
+ */
 export function resolveModelPath(model: string, baseDir: string = process.cwd()): string {
-  const builtIn = BUILT_IN_MODELS[model];
-  if (builtIn) return createRequire(import.meta.url).resolve(`${builtIn.package}/${builtIn.file}`);
+  const builtIn = Object.hasOwn(BUILT_IN_MODELS, model) ? BUILT_IN_MODELS[model] : undefined;
+  if (builtIn) return builtIn.build ? builtIn.build() : createRequire(import.meta.url).resolve(`${builtIn.package}/${builtIn.file}`);
   return isAbsolute(model) ? model : resolve(baseDir, model);
 }

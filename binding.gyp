@@ -22,7 +22,10 @@
         'NAPI_VERSION=8',
         'PERCEPT_CUDA_REASON=<(percept_cuda_reason)',
       ],
-      'cflags_cc': ['-O3'],
+      # -ffp-contract=off: gnu++17 would otherwise let a build with FMA enabled (CXXFLAGS=-march=...)
+      # fuse a*b+c, and the kernels must round every product and sum exactly as the TypeScript
+      # reference does. SIMD widths beyond SSE2 are picked at run time (native/src/simd.h).
+      'cflags_cc': ['-O3', '-ffp-contract=off'],
       'conditions': [
         ['percept_cuda==1', {
           'sources': ['<!@(node native/list-sources.cjs cu)'],

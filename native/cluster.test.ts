@@ -136,6 +136,27 @@ describe.skipIf(!nativeOk)('clusterBev: C++ agrees with the TypeScript reference
     expect(again.clusters).toEqual(sync.clusters);
   });
 
+  it('concurrent calls over different grids each give what one call at a time gives', async () => {
+    // The addon keeps per-cell scratch between calls and shares one thread pool: calls that run
+    // at once, or follow one on a larger grid, must not see each other's state.
+    const grids: BevGrid[] = [
+      { xMin: -80, xMax: 80, yMin: -80, yMax: 80, resolution: 0.2 },
+      GRID,
+      { xMin: -20, xMax: 30, yMin: -10, yMax: 15, resolution: 0.5 },
+    ];
+    const one = grids.map((grid) => clusterBev(NUSCENES, 5, grid, { ...NUSCENES_OPTIONS, backend: 'cpu' }));
+    const together = await Promise.all(
+      [...grids, ...grids].map((grid) => clusterBevAsync(NUSCENES, 5, grid, { ...NUSCENES_OPTIONS, backend: 'cpu' })),
+    );
+    together.forEach((result, i) => {
+      const expected = one[i % grids.length];
+      expect(Buffer.from(result.labels.buffer).equals(Buffer.from(expected.labels.buffer))).toBe(true);
+      expect(result.clusters).toEqual(expected.clusters);
+    });
+    expect(one[2].clusters.length).toBeLessThan(one[0].clusters.length);
+    expectAgreement(NUSCENES, 5, grids[2], NUSCENES_OPTIONS);
+  });
+
   it.skipIf(!cuda)('CUDA gives the same labels, ids and statistics', () => {
     expectAgreement(NUSCENES, 5, GRID, NUSCENES_OPTIONS, 'cuda');
     const ts = clusterBevPacked(NUSCENES, 5, GRID, { ...NUSCENES_OPTIONS, backend: 'cpu' });

@@ -1,14 +1,15 @@
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
-#include <vector>
 
 #include "backends.h"
+#include "parallel.h"
 
 namespace percept {
 namespace {
 
-// Below this many points, thread start-up costs more than the transform itself.
+// Below this many points per thread, handing work to another core costs more than it saves.
 constexpr std::size_t kMinPointsPerThread = 32 * 1024;
 
 void TransformRange(const float* in, float* out, std::size_t begin, std::size_t end,
@@ -31,29 +32,24 @@ void TransformRange(const float* in, float* out, std::size_t begin, std::size_t 
 }  // namespace
 
 unsigned CpuThreadCount() {
-  // hardware_concurrency() may legitimately report 0 when it cannot tell.
-  return std::max(1u, std::thread::hardware_concurrency());
+  // Decided once: glibc answers hardware_concurrency() by reading sysfs, and the pool's size is
+  // fixed when it starts. hardware_concurrency() may legitimately report 0 when it cannot tell.
+  static const unsigned threads = [] {
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    const char* cap = std::getenv("PERCEPT_CPU_THREADS");
+    if (cap == nullptr || *cap == '\0') return hw;
+    char* end = nullptr;
+    const long n = std::strtol(cap, &end, 10);
+    return *end == '\0' && n >= 1 ? std::min(hw, static_cast<unsigned>(std::min(n, 4096L))) : hw;
+  }();
+  return threads;
 }
 
 void TransformPointsCpu(const float* in, float* out, std::size_t count, std::size_t stride,
                         const Affine34& transform) {
-  const std::size_t byWork = count / kMinPointsPerThread;
-  const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(CpuThreadCount(), byWork));
-  if (threads == 1) {
-    TransformRange(in, out, 0, count, stride, transform);
-    return;
-  }
-  const std::size_t chunk = (count + threads - 1) / threads;
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  // The calling thread takes the first chunk instead of idling in join().
-  for (std::size_t t = 1; t < threads; ++t) {
-    const std::size_t begin = std::min(count, t * chunk);
-    const std::size_t end = std::min(count, begin + chunk);
-    pool.emplace_back(TransformRange, in, out, begin, end, stride, std::cref(transform));
-  }
-  TransformRange(in, out, 0, std::min(count, chunk), stride, transform);
-  for (auto& th : pool) th.join();
+  ParallelRanges(count, kMinPointsPerThread, [&](std::size_t begin, std::size_t end) {
+    TransformRange(in, out, begin, end, stride, transform);
+  });
 }
 
 }  // namespace percept

@@ -17,7 +17,9 @@ struct Affine34 {
 void TransformPointsCpu(const float* in, float* out, std::size_t count, std::size_t stride,
                         const Affine34& transform);
 
-// Worker threads the CPU backend may use for one call.
+// Threads the CPU backend may use for one call, the caller included: the machine's hardware
+// threads, or fewer when the environment variable PERCEPT_CPU_THREADS (read once) says so, e.g.
+// PERCEPT_CPU_THREADS=1 on a machine whose other cores are busy with other work.
 unsigned CpuThreadCount();
 
 struct CudaProbe {

@@ -1,14 +1,16 @@
 // Plain C++ pieces shared by the BEV, clustering and association kernels (CPU and CUDA sides):
-// the grid, the one cell-index formula every backend must evaluate identically, and a tiny
-// contiguous-range parallel-for. Free of napi.h so .cu files may include it.
+// the grid and the one cell-index formula every backend must evaluate identically. Free of napi.h
+// so .cu files may include it.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <thread>
-#include <vector>
+
+#ifndef __CUDACC__
+#include "parallel.h"  // ParallelRanges, for the CPU backends
+#endif
 
 #ifdef __CUDACC__
 #define PERCEPT_HD __host__ __device__
@@ -41,30 +43,5 @@ PERCEPT_HD inline int32_t CellOf(float xf, float yf, double xMin, double yMin, d
 }
 
 PERCEPT_HD inline bool IsFinite(float v) { return v - v == 0.0f; }
-
-#ifndef __CUDACC__
-// Runs fn(begin, end) over [0, count) in contiguous ranges, on the calling thread plus up to
-// hardware_concurrency - 1 others; below minPerThread items per thread it stays single-threaded
-// because starting a thread costs more than the work.
-template <typename Fn>
-void ParallelRanges(std::size_t count, std::size_t minPerThread, Fn&& fn) {
-  const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t threads = std::max<std::size_t>(1, std::min(hw, count / std::max<std::size_t>(1, minPerThread)));
-  if (threads <= 1) {
-    fn(std::size_t{0}, count);
-    return;
-  }
-  const std::size_t chunk = (count + threads - 1) / threads;
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (std::size_t t = 1; t < threads; ++t) {
-    const std::size_t begin = std::min(count, t * chunk);
-    const std::size_t end = std::min(count, begin + chunk);
-    pool.emplace_back([&fn, begin, end] { fn(begin, end); });
-  }
-  fn(std::size_t{0}, std::min(count, chunk));
-  for (auto& th : pool) th.join();
-}
-#endif
 
 }  // namespace percept

@@ -13,6 +13,7 @@
 #include "bev_napi.h"
 #include "cluster.h"
 #include "export_registry.h"
+#include "scratch.h"
 
 namespace percept {
 namespace {
@@ -58,7 +59,8 @@ Task ParseCluster(const Napi::CallbackInfo& info) {
   auto records = std::make_shared<std::vector<double>>();
   Task task;
   task.work = [=]() -> std::string {
-    ClusterStage1 stage1;
+    auto lease = ProcessScratch<ClusterStage1>().Acquire();
+    ClusterStage1& stage1 = *lease;
 #ifdef PERCEPT_WITH_CUDA
     if (backend == Backend::kCuda) {
       const std::string failure = ClusterStage1Cuda(data, count, stride, g, prm, stage1);

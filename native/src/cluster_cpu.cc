@@ -1,109 +1,350 @@
 // CPU ground removal and clustering (stage 1) and the shared cluster statistics (stage 2).
 // Arithmetic mirrors native/reference/cluster.ts operation for operation (double, no FMA), so
 // labels and ids match exactly and floats match to the last bit except where atan2 is involved.
+//
+// The grid stage works on the cells that points touch, never on the whole grid: one per-cell map,
+// kept between calls (scratch.h) and all zero outside a call, numbers the touched cells, and
+// every other array is per touched cell. A 400 x 400 grid costs nothing per call beyond the few
+// thousand cells a sweep occupies. The loops whose branches would depend on the data (is this
+// point's cell new, is it lower, is it ground) are written as selects: on LiDAR data those
+// branches are close to coin flips.
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <numeric>
+#include <vector>
 
+#include "cells_cpu.h"
 #include "cluster.h"
+#include "scratch.h"
+#include "simd.h"
+
+#ifdef PERCEPT_X86_DISPATCH
+#include <immintrin.h>
+#endif
 
 namespace percept {
 namespace {
 
-constexpr std::size_t kMinPointsPerThread = 64 * 1024;
+// Points per task when computing cells; clusters per task for the boxes.
+constexpr std::size_t kCellChunk = 16 * 1024;
+constexpr std::size_t kClustersPerTask = 4;
+// Scratch bigger than this is freed after the call instead of kept (a huge grid should not pin
+// its memory for the life of the process).
+constexpr std::size_t kKeepBytes = 32u << 20;
 
-int32_t Find(std::vector<int32_t>& parent, int32_t x) {
-  while (parent[x] != x) {
-    parent[x] = parent[parent[x]];  // path halving keeps later finds short
-    x = parent[x];
+// A per-cell map to small numbers (0 = none), grown to the largest grid seen and all 0 outside a
+// call: each call puts back exactly the entries it set. Everything else is per touched cell (a
+// few thousand for a sweep), so the grid stage works in L1/L2 whatever the grid's size.
+struct CellMap {
+  std::vector<int32_t> map;
+  bool dirty = false;  // a call threw before putting the entries back
+
+  int32_t* Prepare(std::size_t cells) {
+    if (dirty) std::fill(map.begin(), map.end(), 0);
+    if (map.size() < cells) map.resize(cells, 0);
+    dirty = true;
+    return map.data();
   }
-  return x;
-}
+  void Restore(const int32_t* cells, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) map[cells[k]] = 0;
+    dirty = false;
+  }
+  void Trim() {
+    if (map.capacity() * sizeof(int32_t) > kKeepBytes) {
+      std::vector<int32_t>().swap(map);
+      dirty = false;
+    }
+  }
+};
 
-// The larger root always hooks under the smaller one, so each root is its component's minimum.
-void Union(std::vector<int32_t>& parent, int32_t a, int32_t b) {
-  a = Find(parent, a);
-  b = Find(parent, b);
-  if (a == b) return;
-  if (a < b) std::swap(a, b);
-  parent[a] = b;
-}
+// Per touched cell, by slot 1, 2, ... in order of first point; slot 0 stands for "no cell" with
+// values that make lookups of empty cells need no branch (lowest +Inf, not occupied).
+struct GridScratch {
+  CellMap slots;                  // cell -> slot
+  std::vector<int32_t> cellOf;    // the slot's cell
+  std::vector<float> lowest;      // its lowest z
+  std::vector<float> highest;     // its highest z
+  std::vector<float> reference;   // its ground reference
+  std::vector<int32_t> parent;    // union-find over slots; -1 when no non-ground point
+  std::vector<int32_t> order, spare, histogram;  // slots in cell order, and sort space
+  void Trim() {
+    slots.Trim();
+    TrimScratch(order, kKeepBytes);
+    TrimScratch(spare, kKeepBytes);
+    TrimScratch(cellOf, kKeepBytes);
+    TrimScratch(lowest, kKeepBytes);
+    TrimScratch(highest, kKeepBytes);
+    TrimScratch(reference, kKeepBytes);
+    TrimScratch(parent, kKeepBytes);
+  }
+};
+
+// Stage 2's working arrays: per group, per point, per cluster, and the clusters' points packed
+// cluster by cluster.
+struct StatsScratch {
+  std::vector<GroupStats> stats;
+  std::vector<int32_t> rank, idOf, used, groupOfCluster, offsets;
+  std::vector<double> xs, ys;
+  void Trim() {
+    TrimScratch(stats, kKeepBytes);
+    TrimScratch(rank, kKeepBytes);
+    TrimScratch(idOf, kKeepBytes);
+    TrimScratch(xs, kKeepBytes);
+    TrimScratch(ys, kKeepBytes);
+  }
+};
 
 struct Box {
   double cx, cy, length, width, yaw;
 };
 
-// Drops points strictly inside the octagon of the 8 extreme points (along x, y, x+y, x−y): they
-// cannot be hull vertices, and LiDAR clusters lose most of their points here, which keeps the
-// sort below short (Akl–Toussaint). Mirrored exactly in native/reference/cluster.ts.
-void DropInterior(std::vector<std::pair<double, double>>& pts) {
-  if (pts.size() < 16) return;
-  std::size_t ext[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  // Directions in counter-clockwise order: −y, x−y, x, x+y, y, −(x−y), −x, −(x+y).
-  auto score = [](const std::pair<double, double>& p, int d) {
-    switch (d) {
-      case 0: return -p.second;
-      case 1: return p.first - p.second;
-      case 2: return p.first;
-      case 3: return p.first + p.second;
-      case 4: return p.second;
-      case 5: return p.second - p.first;
-      case 6: return -p.first;
-      default: return -p.first - p.second;
+using Pt = std::pair<double, double>;
+
+// Per thread working memory for one cluster's box, kept between clusters and calls.
+struct HullScratch {
+  std::vector<double> inside;
+  std::vector<Pt> pts, hull;
+};
+
+// The octagon's edges, each from (ax, ay) along (ex, ey); fewer than 8 distinct edges are padded
+// by repeating one, which changes nothing in a test that every edge must pass.
+struct Octagon {
+  double ax[8], ay[8], ex[8], ey[8];
+};
+
+// in[i] = 1 when point i is strictly left of every edge, else 0: all 8 cross products for every
+// point, without the early exit of a point-by-point test, so it runs in SIMD over the points (the
+// flags are doubles because SSE2 has no compare-to-int32 the vectorizer uses).
+PERCEPT_ALWAYS_INLINE void InsideOctagonBody(const double* __restrict__ xs, const double* __restrict__ ys,
+                                             std::size_t n, const Octagon& o, double* __restrict__ in) {
+  const Octagon q = o;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = xs[i], y = ys[i];
+    double inside = 1.0;
+    for (int e = 0; e < 8; ++e) {
+      const double cross = q.ex[e] * (y - q.ay[e]) - q.ey[e] * (x - q.ax[e]);
+      inside = cross > 0 ? inside : 0.0;
     }
-  };
-  for (std::size_t i = 1; i < pts.size(); ++i) {
-    for (int d = 0; d < 8; ++d) {
-      if (score(pts[i], d) > score(pts[ext[d]], d)) ext[d] = i;
-    }
+    in[i] = inside;
   }
-  std::pair<double, double> poly[8];
-  for (int d = 0; d < 8; ++d) poly[d] = pts[ext[d]];
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    const auto& p = pts[i];
-    bool inside = true;
-    bool anyEdge = false;
-    for (int d = 0; d < 8 && inside; ++d) {
-      const auto& a = poly[d];
-      const auto& b = poly[(d + 1) % 8];
-      if (a == b) continue;
-      anyEdge = true;
-      const double cross = (b.first - a.first) * (p.second - a.second) - (b.second - a.second) * (p.first - a.first);
-      if (!(cross > 0)) inside = false;
-    }
-    if (!(inside && anyEdge)) pts[kept++] = p;
-  }
-  pts.resize(kept);
 }
 
-// Andrew's monotone chain; returns the hull counter-clockwise without collinear points.
-void ConvexHull(std::vector<std::pair<double, double>>& pts, std::vector<std::pair<double, double>>& hull) {
-  DropInterior(pts);
+void InsideOctagon(const double* xs, const double* ys, std::size_t n, const Octagon& o, double* in) {
+  InsideOctagonBody(xs, ys, n, o, in);
+}
+
+// Directions in counter-clockwise order: −y, x−y, x, x+y, y, −(x−y), −x, −(x+y).
+inline void Scores(double x, double y, double* s) {
+  s[0] = -y;
+  s[1] = x - y;
+  s[2] = x;
+  s[3] = x + y;
+  s[4] = y;
+  s[5] = y - x;
+  s[6] = -x;
+  s[7] = -x - y;
+}
+
+// Running maxima of the 8 scores over points [begin, n), continuing from best/ext: strictly
+// greater replaces, so the earliest index keeps a tie.
+void ExtremesFrom(const double* xs, const double* ys, std::size_t begin, std::size_t n, double* best,
+                  std::size_t* ext) {
+  for (std::size_t i = begin; i < n; ++i) {
+    double s[8];
+    Scores(xs[i], ys[i], s);
+    for (int d = 0; d < 8; ++d) {
+      if (s[d] > best[d]) {
+        best[d] = s[d];
+        ext[d] = i;
+      }
+    }
+  }
+}
+
+#ifdef PERCEPT_X86_DISPATCH
+// The same running maxima with each SIMD lane keeping its own (over the points i = lane mod
+// width) together with the first index that reached it. Merging the lanes by value, then by the
+// lower index among equal values, is the first index with the overall maximum: exactly what one
+// running maximum over all points keeps. Indexes ride in doubles (exact far beyond any cluster
+// size) so that one blend moves value and index alike; negation is a sign flip, as -y is.
+template <int W>
+void MergeLanes(const double (*bv)[W], const double (*iw)[W], double* best, std::size_t* ext) {
+  for (int d = 0; d < 8; ++d) {
+    best[d] = bv[d][0];
+    ext[d] = static_cast<std::size_t>(iw[d][0]);
+    for (int l = 1; l < W; ++l) {
+      const std::size_t il = static_cast<std::size_t>(iw[d][l]);
+      if (bv[d][l] > best[d] || (bv[d][l] == best[d] && il < ext[d])) {
+        best[d] = bv[d][l];
+        ext[d] = il;
+      }
+    }
+  }
+}
+
+// Returns how many points it covered; ExtremesFrom continues from there.
+std::size_t ExtremesSse2(const double* xs, const double* ys, std::size_t n, double* best, std::size_t* ext) {
+  const __m128d sign = _mm_set1_pd(-0.0);
+  __m128d b[8], id[8];
+  for (int d = 0; d < 8; ++d) {
+    b[d] = _mm_set1_pd(-std::numeric_limits<double>::infinity());
+    id[d] = _mm_setzero_pd();
+  }
+  __m128d iv = _mm_set_pd(1.0, 0.0);
+  const __m128d step = _mm_set1_pd(2.0);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const __m128d x = _mm_loadu_pd(xs + i), y = _mm_loadu_pd(ys + i);
+    const __m128d nx = _mm_xor_pd(x, sign), ny = _mm_xor_pd(y, sign);
+    const __m128d s[8] = {ny, _mm_sub_pd(x, y), x, _mm_add_pd(x, y), y, _mm_sub_pd(y, x), nx, _mm_sub_pd(nx, y)};
+    for (int d = 0; d < 8; ++d) {
+      const __m128d gt = _mm_cmpgt_pd(s[d], b[d]);
+      b[d] = _mm_or_pd(_mm_and_pd(gt, s[d]), _mm_andnot_pd(gt, b[d]));
+      id[d] = _mm_or_pd(_mm_and_pd(gt, iv), _mm_andnot_pd(gt, id[d]));
+    }
+    iv = _mm_add_pd(iv, step);
+  }
+  alignas(16) double bv[8][2], iw[8][2];
+  for (int d = 0; d < 8; ++d) {
+    _mm_store_pd(bv[d], b[d]);
+    _mm_store_pd(iw[d], id[d]);
+  }
+  MergeLanes<2>(bv, iw, best, ext);
+  return i;
+}
+
+PERCEPT_TARGET_AVX2 std::size_t ExtremesAvx2(const double* xs, const double* ys, std::size_t n, double* best,
+                                             std::size_t* ext) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  __m256d b[8], id[8];
+  for (int d = 0; d < 8; ++d) {
+    b[d] = _mm256_set1_pd(-std::numeric_limits<double>::infinity());
+    id[d] = _mm256_setzero_pd();
+  }
+  __m256d iv = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);
+  const __m256d step = _mm256_set1_pd(4.0);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d x = _mm256_loadu_pd(xs + i), y = _mm256_loadu_pd(ys + i);
+    const __m256d nx = _mm256_xor_pd(x, sign), ny = _mm256_xor_pd(y, sign);
+    const __m256d s[8] = {ny, _mm256_sub_pd(x, y), x, _mm256_add_pd(x, y),
+                          y,  _mm256_sub_pd(y, x), nx, _mm256_sub_pd(nx, y)};
+    for (int d = 0; d < 8; ++d) {
+      const __m256d gt = _mm256_cmp_pd(s[d], b[d], _CMP_GT_OQ);
+      b[d] = _mm256_blendv_pd(b[d], s[d], gt);
+      id[d] = _mm256_blendv_pd(id[d], iv, gt);
+    }
+    iv = _mm256_add_pd(iv, step);
+  }
+  alignas(32) double bv[8][4], iw[8][4];
+  for (int d = 0; d < 8; ++d) {
+    _mm256_store_pd(bv[d], b[d]);
+    _mm256_store_pd(iw[d], id[d]);
+  }
+  MergeLanes<4>(bv, iw, best, ext);
+  return i;
+}
+
+PERCEPT_TARGET_AVX2 void InsideOctagonAvx2(const double* xs, const double* ys, std::size_t n, const Octagon& o,
+                                           double* in) {
+  InsideOctagonBody(xs, ys, n, o, in);
+}
+#endif
+
+// ext[d]: the first point with the highest score d. n >= 1.
+void Extremes(const double* xs, const double* ys, std::size_t n, std::size_t* ext) {
+  double best[8];
+  std::size_t done = 0;
+#ifdef PERCEPT_X86_DISPATCH
+  done = HasAvx2() ? ExtremesAvx2(xs, ys, n, best, ext) : ExtremesSse2(xs, ys, n, best, ext);
+#endif
+  if (done == 0) {
+    Scores(xs[0], ys[0], best);
+    for (int d = 0; d < 8; ++d) ext[d] = 0;
+    done = 1;
+  }
+  ExtremesFrom(xs, ys, done, n, best, ext);
+}
+
+// The cluster's points (xs, ys) minus those strictly inside the octagon of the 8 extreme
+// points (along x, y, x+y, x−y), into h.pts in their original order: they cannot be hull
+// vertices, and LiDAR clusters lose most of their points here, which keeps the sort below short
+// (Akl–Toussaint). Mirrored exactly in native/reference/cluster.ts: the same scores and cross
+// products, the first index wins ties for an extreme, and a point is dropped when every
+// non-degenerate edge has it strictly on its left.
+void DropInterior(const double* xs, const double* ys, std::size_t n, HullScratch& h) {
+  h.pts.clear();
+  Octagon o;
+  int edges = 0;
+  if (n >= 16) {
+    std::size_t ext[8];
+    Extremes(xs, ys, n, ext);
+    for (int d = 0; d < 8; ++d) {
+      const std::size_t a = ext[d], b = ext[(d + 1) % 8];
+      if (xs[a] == xs[b] && ys[a] == ys[b]) continue;
+      o.ax[edges] = xs[a];
+      o.ay[edges] = ys[a];
+      o.ex[edges] = xs[b] - xs[a];
+      o.ey[edges] = ys[b] - ys[a];
+      ++edges;
+    }
+  }
+  if (edges == 0) {
+    for (std::size_t i = 0; i < n; ++i) h.pts.emplace_back(xs[i], ys[i]);
+    return;
+  }
+  for (int e = edges; e < 8; ++e) {
+    o.ax[e] = o.ax[0];
+    o.ay[e] = o.ay[0];
+    o.ex[e] = o.ex[0];
+    o.ey[e] = o.ey[0];
+  }
+  h.inside.resize(n);
+  double* in = h.inside.data();
+#ifdef PERCEPT_X86_DISPATCH
+  if (HasAvx2()) {
+    InsideOctagonAvx2(xs, ys, n, o, in);
+  } else {
+    InsideOctagon(xs, ys, n, o, in);
+  }
+#else
+  InsideOctagon(xs, ys, n, o, in);
+#endif
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in[i] == 0.0) h.pts.emplace_back(xs[i], ys[i]);
+  }
+}
+
+// Andrew's monotone chain over (xs, ys): the hull counter-clockwise without collinear points,
+// in h.hull's first `returned` entries (a stack in a buffer big enough for both chains).
+std::size_t ConvexHull(const double* xs, const double* ys, std::size_t n, HullScratch& h) {
+  DropInterior(xs, ys, n, h);
+  std::vector<Pt>& pts = h.pts;
   std::sort(pts.begin(), pts.end());
-  hull.clear();
-  auto cross = [](const std::pair<double, double>& o, const std::pair<double, double>& a,
-                  const std::pair<double, double>& b) {
+  const std::size_t m = pts.size();
+  if (h.hull.size() < 2 * m + 1) h.hull.resize(2 * m + 1);
+  Pt* hull = h.hull.data();
+  auto cross = [](const Pt& o, const Pt& a, const Pt& b) {
     return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
   };
-  for (const auto& p : pts) {
-    while (hull.size() >= 2 && cross(hull[hull.size() - 2], hull.back(), p) <= 0) hull.pop_back();
-    hull.push_back(p);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    while (k >= 2 && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
+    hull[k++] = pts[i];
   }
-  const std::size_t lower = hull.size() + 1;
-  for (std::size_t i = pts.size(); i-- > 0;) {
-    while (hull.size() >= lower && cross(hull[hull.size() - 2], hull.back(), pts[i]) <= 0) hull.pop_back();
-    hull.push_back(pts[i]);
+  const std::size_t lower = k + 1;
+  for (std::size_t i = m; i-- > 0;) {
+    while (k >= lower && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
+    hull[k++] = pts[i];
   }
-  if (hull.size() > 1) hull.pop_back();  // the last point repeats the first
+  if (k > 1) --k;  // the last point repeats the first
+  return k;
 }
 
 // Minimum-area rectangle: one side of it lies on a hull edge, so trying each edge is exact.
 // O(h^2), and cluster hulls have a few dozen vertices.
-Box MinAreaRect(const std::vector<std::pair<double, double>>& hull) {
-  const std::size_t h = hull.size();
+Box MinAreaRect(const Pt* hull, std::size_t h) {
   Box box{hull[0].first, hull[0].second, 0, 0, 0};
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < h; ++i) {
@@ -150,168 +391,338 @@ Box MinAreaRect(const std::vector<std::pair<double, double>>& hull) {
   return box;
 }
 
+// Slots 1..n ordered by their cell (LSD radix sort; cells are distinct), so that the window
+// loops below sweep the slot map row by row instead of jumping around it.
+void SlotsByCell(const int32_t* cellOf, int32_t n, std::size_t cells, GridScratch& s) {
+  int bits = 1;
+  while (bits < 31 && (std::size_t{1} << bits) < cells) ++bits;
+  const int passes = (bits + 10) / 11;
+  const int digitBits = (bits + passes - 1) / passes;
+  const std::size_t buckets = std::size_t{1} << digitBits;
+  const uint32_t mask = static_cast<uint32_t>(buckets - 1);
+  s.order.resize(n);
+  s.spare.resize(n);
+  s.histogram.resize(buckets);
+  int32_t* from = s.spare.data();
+  int32_t* to = s.order.data();
+  int32_t* hist = s.histogram.data();
+  for (int32_t j = 0; j < n; ++j) from[j] = j + 1;
+  for (int pass = 0; pass < passes; ++pass) {
+    const int shift = pass * digitBits;
+    std::fill(hist, hist + buckets, 0);
+    for (int32_t j = 0; j < n; ++j) ++hist[(static_cast<uint32_t>(cellOf[from[j]]) >> shift) & mask];
+    int32_t sum = 0;
+    for (std::size_t d = 0; d < buckets; ++d) {
+      const int32_t h = hist[d];
+      hist[d] = sum;
+      sum += h;
+    }
+    for (int32_t j = 0; j < n; ++j) {
+      const int32_t t = from[j];
+      to[hist[(static_cast<uint32_t>(cellOf[t]) >> shift) & mask]++] = t;
+    }
+    std::swap(from, to);
+  }
+  if (from != s.order.data()) std::copy(from, from + n, s.order.data());
+}
+
+}  // namespace
+
+void ClusterStage1::Trim() {
+  TrimScratch(group, kKeepBytes);
+  TrimScratch(groupRoot, kKeepBytes);
+  TrimScratch(stats, kKeepBytes);
+  TrimScratch(rank, kKeepBytes);
+}
+
+namespace {
+
+// Adds point p (z its height) to a group's statistics; the first point sets them, as the
+// reference's first point of a cluster does (sums start at 0 and add, extremes are replaced
+// only when strictly beyond). Returns the point's rank in the group.
+inline int32_t AddToGroup(GroupStats& st, const float* p, float z, int32_t fx, int32_t fy) {
+  if (st.count == 0) {
+    st.sx = st.sy = st.sz = 0;
+    st.minZ = z;
+    st.maxZ = z;
+  }
+  st.minZ = z < st.minZ ? z : st.minZ;
+  st.maxZ = z > st.maxZ ? z : st.maxZ;
+  st.sx += p[fx];
+  st.sy += p[fy];
+  st.sz += z;
+  return st.count++;
+}
+
 }  // namespace
 
 void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride, const BevGrid& g,
                       const ClusterParams& prm, ClusterStage1& out) {
-  const std::size_t cells = g.cells();
-  out.cellOf.resize(count);
-  out.ground.assign(count, 0);
-  ParallelRanges(count, kMinPointsPerThread, [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) {
-      const float* p = points + i * stride;
-      out.cellOf[i] = IsFinite(p[prm.fz]) ? CellOf(p[prm.fx], p[prm.fy], g.xMin, g.yMin, g.resolution, g.width, g.height)
-                                           : -1;
+  out.statsValid = false;
+  out.group.resize(count);
+  int32_t* group = out.group.data();
+  // group holds each point's cell (or -1) first, then its cell's slot, and last its group or
+  // label.
+  ParallelChunks(count, kCellChunk, [&](std::size_t b, std::size_t e) {
+    CellRange(points, stride, b, e, prm.fx, prm.fy, prm.fz, -1, g, group + b);
+  });
+
+  auto lease = ProcessScratch<GridScratch>().Acquire();
+  GridScratch& s = *lease;
+  int32_t* map = s.slots.Prepare(g.cells());
+  // At most one touched cell per point, plus slot 0.
+  if (s.cellOf.size() < count + 1) {
+    s.cellOf.resize(count + 1);
+    s.lowest.resize(count + 1);
+    s.highest.resize(count + 1);
+    s.reference.resize(count + 1);
+    s.parent.resize(count + 1);
+  }
+  int32_t* cellOf = s.cellOf.data();
+  float* lowest = s.lowest.data();
+  float* highest = s.highest.data();
+  float* reference = s.reference.data();
+  int32_t* parent = s.parent.data();
+  cellOf[0] = -1;
+  lowest[0] = std::numeric_limits<float>::infinity();
+  parent[0] = -1;
+  const float* pz = points + prm.fz;
+
+  // Slots in order of first point, each with its cell's lowest z (the first point sets it and
+  // later ones only when strictly lower, as in the reference) and highest z.
+  int32_t touched = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int32_t c = group[i];
+    if (c < 0) {
+      group[i] = kLabelOutside;
+      continue;
+    }
+    const float z = pz[i * stride];
+    const int32_t old = map[c];
+    const bool fresh = old == 0;
+    const int32_t t = fresh ? touched + 1 : old;
+    touched += fresh;
+    map[c] = t;
+    cellOf[t] = c;
+    const float lo = lowest[t], hi = highest[t];
+    lowest[t] = fresh ? z : (z < lo ? z : lo);
+    highest[t] = fresh ? z : (z > hi ? z : hi);
+    group[i] = t;
+  }
+
+  // Ground reference of each touched cell: the lowest z over the window, cells visited in the
+  // reference's order with its strict comparison (empty cells map to slot 0, whose +Inf never
+  // wins). A cell is occupied (not all ground) when its highest point is not ground: z - ref
+  // rounds monotonically in z, so no lower point of the cell can pass the threshold when it
+  // fails. Occupied cells start as their own union-find root, the others get -1.
+  const int32_t gr = prm.groundRadius, width = g.width, height = g.height;
+  const double maxGroundZ = prm.maxGroundZ, threshold = prm.groundThreshold;
+  auto isGround = [maxGroundZ, threshold](double ref, double z) {
+    return ref <= maxGroundZ && z - ref <= threshold;
+  };
+  SlotsByCell(cellOf, touched, g.cells(), s);
+  const int32_t* order = s.order.data();
+  ParallelChunks(static_cast<std::size_t>(touched), 4096, [&](std::size_t b, std::size_t e) {
+    for (std::size_t j = b; j < e; ++j) {
+      const int32_t t = order[j];
+      const int32_t c = cellOf[t];
+      const int32_t row = c / width, col = c % width;
+      const int32_t r0 = std::max(0, row - gr), r1 = std::min(height - 1, row + gr);
+      const int32_t k0 = std::max(0, col - gr), k1 = std::min(width - 1, col + gr);
+      float best = lowest[t];
+      for (int32_t r = r0; r <= r1; ++r) {
+        const int32_t* line = map + static_cast<std::size_t>(r) * width;
+        for (int32_t k = k0; k <= k1; ++k) {
+          const float v = lowest[line[k]];
+          best = v < best ? v : best;
+        }
+      }
+      reference[t] = best;
+      parent[t] = isGround(best, highest[t]) ? -1 : t;
     }
   });
 
-  // Lowest z per cell; only touched cells are ever read, so the arrays need no initialization
-  // beyond what the first point of each cell writes.
-  std::unique_ptr<float[]> lowest(new float[cells]);
-  std::unique_ptr<uint8_t[]> seen(new uint8_t[cells]());
-  std::vector<int32_t> touched;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int32_t c = out.cellOf[i];
-    if (c < 0) continue;
-    const float z = points[i * stride + prm.fz];
-    if (!seen[c]) {
-      seen[c] = 1;
-      lowest[c] = z;
-      touched.push_back(c);
-    } else if (z < lowest[c]) {
-      lowest[c] = z;
-    }
-  }
-  std::unique_ptr<float[]> reference(new float[cells]);
-  const int32_t gr = prm.groundRadius;
-  for (const int32_t c : touched) {
-    const int32_t row = c / g.width, col = c % g.width;
-    float ref = lowest[c];
-    for (int32_t r = std::max(0, row - gr); r <= std::min(g.height - 1, row + gr); ++r) {
-      for (int32_t k = std::max(0, col - gr); k <= std::min(g.width - 1, col + gr); ++k) {
-        const int32_t d = r * g.width + k;
-        if (seen[d] && lowest[d] < ref) ref = lowest[d];
-      }
-    }
-    reference[c] = ref;
-  }
-
-  out.root.assign(cells, -1);
-  std::vector<int32_t> occupied;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int32_t c = out.cellOf[i];
-    if (c < 0) continue;
-    const double ref = reference[c];
-    const double z = points[i * stride + prm.fz];
-    if (ref <= prm.maxGroundZ && z - ref <= prm.groundThreshold) {
-      out.ground[i] = 1;
-    } else if (out.root[c] < 0) {
-      out.root[c] = c;
-      occupied.push_back(c);
-    }
-  }
-
+  // Occupied cells within linkRadius connect; each cell links forward (to cells of higher index)
+  // only, which covers every pair once. Union-find runs on slots but compares cells, so each
+  // root is its component's smallest cell.
   const int32_t lr = prm.linkRadius;
-  for (const int32_t c : occupied) {
-    const int32_t row = c / g.width, col = c % g.width;
-    for (int32_t r = row; r <= std::min(g.height - 1, row + lr); ++r) {
-      for (int32_t k = std::max(0, col - lr); k <= std::min(g.width - 1, col + lr); ++k) {
-        const int32_t d = r * g.width + k;
-        if (d > c && out.root[d] >= 0) Union(out.root, c, d);
+  auto find = [parent](int32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];  // path halving keeps later finds short
+      x = parent[x];
+    }
+    return x;
+  };
+  for (int32_t j = 0; j < touched; ++j) {
+    const int32_t t = order[j];
+    if (parent[t] < 0) continue;
+    const int32_t c = cellOf[t];
+    const int32_t row = c / width, col = c % width;
+    const int32_t r1 = std::min(height - 1, row + lr);
+    const int32_t k0 = std::max(0, col - lr), k1 = std::min(width - 1, col + lr);
+    for (int32_t r = row; r <= r1; ++r) {
+      const int32_t* line = map + static_cast<std::size_t>(r) * width;
+      for (int32_t k = r == row ? col + 1 : k0; k <= k1; ++k) {
+        const int32_t u = line[k];
+        if (parent[u] < 0) continue;  // empty (slot 0) or all ground
+        int32_t a = find(t), b = find(u);
+        if (a == b) continue;
+        if (cellOf[a] < cellOf[b]) std::swap(a, b);
+        parent[a] = b;  // the root with the larger cell hooks under the smaller
       }
     }
   }
-  for (const int32_t c : occupied) out.root[c] = Find(out.root, c);
+  s.slots.Restore(cellOf + 1, static_cast<std::size_t>(touched));
+  for (int32_t t = 1; t <= touched; ++t) {
+    if (parent[t] >= 0) parent[t] = find(t);
+  }
+
+  // Groups are slots (slot 0 a group without points): a non-ground point's group is its
+  // component's root. Stage 2's per-group statistics come along in the same pass, ground points
+  // adding to slot 0's (then reset), which spares a branch on every point: ground and not
+  // alternate unpredictably.
+  const std::size_t groups = static_cast<std::size_t>(touched) + 1;
+  if (out.stats.size() < groups) out.stats.resize(groups);
+  if (out.rank.size() < count) out.rank.resize(count);
+  GroupStats* stats = out.stats.data();
+  int32_t* rank = out.rank.data();
+  for (std::size_t k = 0; k < groups; ++k) stats[k].count = 0;
+  const int32_t fx = prm.fx, fy = prm.fy;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int32_t t = group[i];
+    if (t < 0) continue;
+    const float* p = points + i * stride;
+    const float z = p[prm.fz];
+    const bool ground = isGround(reference[t], z);
+    const int32_t k = ground ? 0 : parent[t];
+    group[i] = ground ? kLabelGround : k;
+    rank[i] = AddToGroup(stats[k], p, z, fx, fy);
+  }
+  stats[0].count = 0;
+  out.statsValid = true;
+  out.groupRoot.assign(cellOf, cellOf + touched + 1);
+}
+
+void GroupsFromRoots(std::size_t cells, ClusterStage1& s) {
+  s.statsValid = false;
+  auto lease = ProcessScratch<CellMap>().Acquire();
+  int32_t* map = lease->Prepare(cells);  // root cell -> group + 1
+  s.groupRoot.clear();
+  for (int32_t& r : s.group) {
+    if (r < 0) continue;
+    int32_t& entry = map[r];
+    if (entry == 0) {
+      s.groupRoot.push_back(r);
+      entry = static_cast<int32_t>(s.groupRoot.size());
+    }
+    r = entry - 1;
+  }
+  lease->Restore(s.groupRoot.data(), s.groupRoot.size());
 }
 
 void ClusterStage2(const float* points, std::size_t count, std::size_t stride, const BevGrid& g,
                    const ClusterParams& prm, const ClusterStage1& s1, int32_t* labels, std::vector<double>& records) {
-  std::vector<int32_t> slot(g.cells(), -1);
-  std::vector<int32_t> rootCells, slotCounts;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int32_t c = s1.cellOf[i];
-    if (c < 0 || s1.ground[i]) continue;
-    const int32_t r = s1.root[c];
-    if (slot[r] < 0) {
-      slot[r] = static_cast<int32_t>(rootCells.size());
-      rootCells.push_back(r);
-      slotCounts.push_back(0);
-    }
-    ++slotCounts[slot[r]];
-  }
-  // Ids follow the component's lowest cell index, skipping components below minPoints.
-  std::vector<int32_t> order(rootCells.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return rootCells[a] < rootCells[b]; });
-  std::vector<int32_t> idOfSlot(rootCells.size(), kLabelNoise);
-  std::vector<int32_t> sizes;
-  for (const int32_t s : order) {
-    if (slotCounts[s] < prm.minPoints) continue;
-    idOfSlot[s] = static_cast<int32_t>(sizes.size());
-    sizes.push_back(slotCounts[s]);
-  }
-  const std::size_t clusters = sizes.size();
+  (void)g;
+  const int32_t* group = s1.group.data();
+  const std::size_t groups = s1.groupRoot.size();
+  const int32_t* groupRoot = s1.groupRoot.data();
+  auto lease = ProcessScratch<StatsScratch>().Acquire();
+  StatsScratch& s = *lease;
 
-  std::vector<double> sx(clusters, 0), sy(clusters, 0), sz(clusters, 0);
-  std::vector<float> minZ(clusters, 0), maxZ(clusters, 0);
-  std::vector<int32_t> offsets(clusters + 1, 0), fill(clusters, 0);
-  for (std::size_t k = 0; k < clusters; ++k) offsets[k + 1] = offsets[k] + sizes[k];
-  std::vector<int32_t> members(offsets[clusters]);
-  for (std::size_t i = 0; i < count; ++i) {
-    const int32_t c = s1.cellOf[i];
-    int32_t label;
-    if (c < 0) {
-      label = kLabelOutside;
-    } else if (s1.ground[i]) {
-      label = kLabelGround;
-    } else {
-      label = idOfSlot[slot[s1.root[c]]];
+  // Per group, in point order: count, sums and extremes, and each point's rank in its group,
+  // unless stage 1 brought them. Ground and outside points go to an extra group that nobody
+  // reads, which spares the loop a branch on every point.
+  const GroupStats* stats;
+  const int32_t* rank;
+  if (s1.statsValid) {
+    stats = s1.stats.data();
+    rank = s1.rank.data();
+  } else {
+    if (s.stats.size() < groups + 1) s.stats.resize(groups + 1);
+    if (s.rank.size() < count) s.rank.resize(count);
+    GroupStats* own = s.stats.data();
+    int32_t* ownRank = s.rank.data();
+    for (std::size_t k = 0; k <= groups; ++k) own[k].count = 0;
+    const int32_t ignored = static_cast<int32_t>(groups);
+    for (std::size_t i = 0; i < count; ++i) {
+      const int32_t k = group[i] < 0 ? ignored : group[i];
+      const float* p = points + i * stride;
+      ownRank[i] = AddToGroup(own[k], p, p[prm.fz], prm.fx, prm.fy);
     }
-    labels[i] = label;
-    if (label < 0) continue;
-    const float* p = points + i * stride;
-    const float z = p[prm.fz];
-    if (fill[label] == 0) {
-      minZ[label] = z;
-      maxZ[label] = z;
-    } else {
-      if (z < minZ[label]) minZ[label] = z;
-      if (z > maxZ[label]) maxZ[label] = z;
-    }
-    sx[label] += p[prm.fx];
-    sy[label] += p[prm.fy];
-    sz[label] += z;
-    members[offsets[label] + fill[label]++] = static_cast<int32_t>(i);
+    stats = own;
+    rank = ownRank;
   }
+  const int32_t fx = prm.fx, fy = prm.fy;
+
+  // Ids follow the component's lowest cell index, skipping components below minPoints.
+  s.used.clear();
+  for (std::size_t k = 0; k < groups; ++k) {
+    if (stats[k].count > 0) s.used.push_back(static_cast<int32_t>(k));
+  }
+  std::sort(s.used.begin(), s.used.end(), [&](int32_t a, int32_t b) { return groupRoot[a] < groupRoot[b]; });
+  if (s.idOf.size() < groups) s.idOf.resize(groups);
+  int32_t* idOf = s.idOf.data();
+  s.groupOfCluster.clear();
+  s.offsets.assign(1, 0);
+  for (const int32_t k : s.used) {
+    if (stats[k].count < prm.minPoints) {
+      idOf[k] = kLabelNoise;
+      continue;
+    }
+    idOf[k] = static_cast<int32_t>(s.groupOfCluster.size());
+    s.groupOfCluster.push_back(k);
+    s.offsets.push_back(s.offsets.back() + stats[k].count);
+  }
+  const std::size_t clusters = s.groupOfCluster.size();
+  const int32_t* groupOfCluster = s.groupOfCluster.data();
+  const int32_t* offsets = s.offsets.data();
+
+  // Labels, and each cluster's points packed together in point order for its box.
+  if (s.xs.size() < static_cast<std::size_t>(offsets[clusters])) {
+    s.xs.resize(offsets[clusters]);
+    s.ys.resize(offsets[clusters]);
+  }
+  double* xs = s.xs.data();
+  double* ys = s.ys.data();
+  ParallelChunks(count, kCellChunk, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const int32_t k = group[i];
+      // A negative group is already the label (ground or outside).
+      const int32_t label = k < 0 ? k : idOf[k];
+      labels[i] = label;
+      if (label < 0) continue;
+      const float* p = points + i * stride;
+      const int32_t m = offsets[label] + rank[i];
+      xs[m] = p[fx];
+      ys[m] = p[fy];
+    }
+  });
 
   records.assign(clusters * kClusterRecord, 0.0);
-  ParallelRanges(clusters, count >= kMinPointsPerThread ? 1 : std::max<std::size_t>(1, clusters),
-                 [&](std::size_t b, std::size_t e) {
-                   std::vector<std::pair<double, double>> pts, hull;
-                   for (std::size_t k = b; k < e; ++k) {
-                     pts.clear();
-                     for (int32_t m = offsets[k]; m < offsets[k + 1]; ++m) {
-                       const float* p = points + static_cast<std::size_t>(members[m]) * stride;
-                       pts.emplace_back(p[prm.fx], p[prm.fy]);
-                     }
-                     ConvexHull(pts, hull);
-                     const Box box = MinAreaRect(hull);
-                     double* rec = records.data() + k * kClusterRecord;
-                     const double n = sizes[k];
-                     rec[0] = static_cast<double>(k);
-                     rec[1] = n;
-                     rec[2] = sx[k] / n;
-                     rec[3] = sy[k] / n;
-                     rec[4] = sz[k] / n;
-                     rec[5] = minZ[k];
-                     rec[6] = maxZ[k];
-                     rec[7] = box.cx;
-                     rec[8] = box.cy;
-                     rec[9] = box.length;
-                     rec[10] = box.width;
-                     rec[11] = box.yaw;
-                   }
-                 });
+  ParallelChunks(clusters, kClustersPerTask, [&](std::size_t b, std::size_t e) {
+    // Per thread, kept: allocating a box's vectors per cluster showed in the profile.
+    thread_local HullScratch h;
+    for (std::size_t c = b; c < e; ++c) {
+      const GroupStats& st = stats[groupOfCluster[c]];
+      const std::size_t vertices = ConvexHull(xs + offsets[c], ys + offsets[c], static_cast<std::size_t>(st.count), h);
+      const Box box = MinAreaRect(h.hull.data(), vertices);
+      double* rec = records.data() + c * kClusterRecord;
+      const double n = st.count;
+      rec[0] = static_cast<double>(c);
+      rec[1] = n;
+      rec[2] = st.sx / n;
+      rec[3] = st.sy / n;
+      rec[4] = st.sz / n;
+      rec[5] = st.minZ;
+      rec[6] = st.maxZ;
+      rec[7] = box.cx;
+      rec[8] = box.cy;
+      rec[9] = box.length;
+      rec[10] = box.width;
+      rec[11] = box.yaw;
+    }
+    if (h.inside.capacity() > (1u << 16)) h = HullScratch();
+  });
 }
 
 }  // namespace percept

@@ -3,6 +3,7 @@
 // with atomicCAS that always hooks the larger root under the smaller one. Roots are therefore
 // the minimum cell index of each component: the same canonical answer the CPU computes, so
 // stage 2 (on the host, shared with the CPU) produces identical ids, labels and statistics.
+// Only the per-point roots come back to the host, never the per-cell arrays.
 #include <cuda_runtime.h>
 
 #include <climits>
@@ -98,11 +99,13 @@ __global__ void LinkKernel(BevGrid g, int32_t linkRadius, int32_t* parent) {
   }
 }
 
-__global__ void RootsKernel(std::size_t cells, const int32_t* parent, int32_t* root) {
-  for (std::size_t t = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; t < cells;
-       t += static_cast<std::size_t>(blockDim.x) * gridDim.x) {
-    const int32_t c = static_cast<int32_t>(t);
-    root[c] = parent[c] < 0 ? -1 : FindRoot(parent, c);
+// Per point: the root of its cell's component, or its label when ground or outside the grid.
+__global__ void RootOfKernel(std::size_t n, const int32_t* cellOf, const uint8_t* ground, const int32_t* parent,
+                             int32_t* rootOf) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(blockDim.x) * gridDim.x) {
+    const int32_t c = cellOf[i];
+    rootOf[i] = c < 0 ? kLabelOutside : ground[i] ? kLabelGround : FindRoot(parent, c);
   }
 }
 
@@ -111,42 +114,36 @@ __global__ void RootsKernel(std::size_t cells, const int32_t* parent, int32_t* r
 std::string ClusterStage1Cuda(const float* points, std::size_t count, std::size_t stride, const BevGrid& g,
                               const ClusterParams& prm, ClusterStage1& out) {
   const std::size_t cells = g.cells();
-  out.cellOf.resize(count);
-  out.ground.resize(count);
-  out.root.resize(cells);
+  out.group.resize(count);
+  out.groupRoot.clear();
+  out.statsValid = false;
   DeviceArray<float> pts;
-  DeviceArray<int32_t> cellOf, lowest, parent, root;
+  DeviceArray<int32_t> cellOf, lowest, parent, rootOf;
   DeviceArray<uint8_t> ground;
   PERCEPT_CUDA_TRY(pts.Allocate(count * stride), "cudaMalloc (points)");
   PERCEPT_CUDA_TRY(cellOf.Allocate(count), "cudaMalloc (cells)");
   PERCEPT_CUDA_TRY(ground.Allocate(count), "cudaMalloc (ground)");
+  PERCEPT_CUDA_TRY(rootOf.Allocate(count), "cudaMalloc (roots)");
   PERCEPT_CUDA_TRY(lowest.Allocate(cells), "cudaMalloc (lowest z)");
   PERCEPT_CUDA_TRY(parent.Allocate(cells), "cudaMalloc (parents)");
-  PERCEPT_CUDA_TRY(root.Allocate(cells), "cudaMalloc (roots)");
   FillKernel<<<CudaBlocks(cells), kCudaBlock>>>(lowest.ptr, cells, INT_MAX);
   PERCEPT_CUDA_TRY(cudaGetLastError(), "fill kernel launch");
   PERCEPT_CUDA_TRY(cudaMemset(parent.ptr, 0xff, cells * sizeof(int32_t)), "cudaMemset (parents)");
-  if (count > 0) {
-    PERCEPT_CUDA_TRY(cudaMemcpy(pts.ptr, points, count * stride * sizeof(float), cudaMemcpyHostToDevice),
-                     "cudaMemcpy (points to device)");
-    CellsKernel<<<CudaBlocks(count), kCudaBlock>>>(pts.ptr, count, stride, g, prm, cellOf.ptr, lowest.ptr);
-    PERCEPT_CUDA_TRY(cudaGetLastError(), "cell kernel launch");
-    GroundKernel<<<CudaBlocks(count), kCudaBlock>>>(pts.ptr, count, stride, g, prm, cellOf.ptr, lowest.ptr, ground.ptr,
-                                                    parent.ptr);
-    PERCEPT_CUDA_TRY(cudaGetLastError(), "ground kernel launch");
-  }
+  if (count == 0) return {};
+  PERCEPT_CUDA_TRY(cudaMemcpy(pts.ptr, points, count * stride * sizeof(float), cudaMemcpyHostToDevice),
+                   "cudaMemcpy (points to device)");
+  CellsKernel<<<CudaBlocks(count), kCudaBlock>>>(pts.ptr, count, stride, g, prm, cellOf.ptr, lowest.ptr);
+  PERCEPT_CUDA_TRY(cudaGetLastError(), "cell kernel launch");
+  GroundKernel<<<CudaBlocks(count), kCudaBlock>>>(pts.ptr, count, stride, g, prm, cellOf.ptr, lowest.ptr, ground.ptr,
+                                                  parent.ptr);
+  PERCEPT_CUDA_TRY(cudaGetLastError(), "ground kernel launch");
   LinkKernel<<<CudaBlocks(cells), kCudaBlock>>>(g, prm.linkRadius, parent.ptr);
   PERCEPT_CUDA_TRY(cudaGetLastError(), "link kernel launch");
-  RootsKernel<<<CudaBlocks(cells), kCudaBlock>>>(cells, parent.ptr, root.ptr);
+  RootOfKernel<<<CudaBlocks(count), kCudaBlock>>>(count, cellOf.ptr, ground.ptr, parent.ptr, rootOf.ptr);
   PERCEPT_CUDA_TRY(cudaGetLastError(), "roots kernel launch");
-  if (count > 0) {
-    PERCEPT_CUDA_TRY(cudaMemcpy(out.cellOf.data(), cellOf.ptr, count * sizeof(int32_t), cudaMemcpyDeviceToHost),
-                     "cudaMemcpy (cells to host)");
-    PERCEPT_CUDA_TRY(cudaMemcpy(out.ground.data(), ground.ptr, count, cudaMemcpyDeviceToHost),
-                     "cudaMemcpy (ground to host)");
-  }
-  PERCEPT_CUDA_TRY(cudaMemcpy(out.root.data(), root.ptr, cells * sizeof(int32_t), cudaMemcpyDeviceToHost),
+  PERCEPT_CUDA_TRY(cudaMemcpy(out.group.data(), rootOf.ptr, count * sizeof(int32_t), cudaMemcpyDeviceToHost),
                    "cudaMemcpy (roots to host)");
+  GroupsFromRoots(cells, out);
   return {};
 }
 

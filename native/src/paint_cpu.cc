@@ -1,6 +1,6 @@
 // CPU backend of the paint kernel: contiguous point ranges over std::thread.
 #include "paint.h"
-#include "project_parallel.h"
+#include "parallel.h"
 
 namespace percept {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "preprocess.h"
-#include "project_parallel.h"
+#include "parallel.h"
 
 namespace percept {
 namespace {

@@ -5,6 +5,7 @@ import { e2eReplayBench } from './e2e-replay.bench.js';
 import { encodeBench } from './encode.bench.js';
 import { encodeCenternetBench } from './encode-centernet.bench.js';
 import { encodePostprocessBench } from './encode-postprocess.bench.js';
+import { fuseBench } from './fuse.bench.js';
 import { gnssBench } from './gnss.bench.js';
 import { lidarBench } from './lidar.bench.js';
 import { mcapReadBench } from './mcap-read.bench.js';
@@ -19,7 +20,7 @@ import { trackerBench } from './tracker.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
   mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
-  publishWsBench, publishMqttBench, encodeBench, encodePostprocessBench, encodeCenternetBench, trackerBench,
+  publishWsBench, publishMqttBench, encodeBench, encodePostprocessBench, encodeCenternetBench, trackerBench, fuseBench,
 ];
 
 /** `--only sync,lidar` runs the benchmarks whose name contains one of the words. */

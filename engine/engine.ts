@@ -139,7 +139,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       return { sensorId: s.id, state, frames: frameCounts.get(s.id) ?? 0, errors: decodeErrors.get(s.id) ?? 0 };
     });
 
-  const toEvent = ({ set, audio, encodeMs }: EncodedSet): PerceptionEvent => {
+  const toEvent = ({ set, detections, audio, encodeMs }: EncodedSet): PerceptionEvent => {
     let oldest: Nanos | undefined;
     let newest: Nanos | undefined;
     for (const frame of set.frames.values()) {
@@ -150,7 +150,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
     // Taken when the set formed: by now later frames may have moved the ego history and stream time.
     const { egoPose, sensorHealth } = atFormation.get(set)!;
     const fuseStart = clock();
-    const objects = fusion.fuse(set, egoPose, ego.frame);
+    const objects = fusion.fuse(set, egoPose, ego.frame, detections);
     const now = clock();
     const event: PerceptionEvent = {
       seq: events,

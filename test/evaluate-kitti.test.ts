@@ -20,8 +20,11 @@ import { openScenario } from '../scenarios/scenario-reader.js';
 
 const KITTI_FRAME = fileURLToPath(new URL('./fixtures/kitti/000001/', import.meta.url));
 const NUSCENES_DIR = fileURLToPath(new URL('./fixtures/nuscenes/', import.meta.url));
-/** The default rig's cluster settings. */
-const CLUSTERS = { rangeM: 50, resolutionM: 0.25, groundThresholdM: 0.25, minPoints: 5 };
+/** The default rig's cluster settings. Its ground limit is 0.6 m above the ground: base_link z 0.6 where
+ * base_link is on the ground (nuScenes), −1.13 where it is KITTI's LiDAR, 1.73 m up. */
+const CLUSTERS = { rangeM: 50, resolutionM: 0.25, groundThresholdM: 0.25, minPoints: 4, linkRadius: 2 };
+const KITTI_CLUSTERS = { ...CLUSTERS, maxGroundZ: 0.6 - 1.73 };
+const NUSCENES_CLUSTERS = { ...CLUSTERS, maxGroundZ: 0.6 };
 
 let tmp: string;
 beforeAll(async () => {
@@ -32,7 +35,7 @@ afterAll(async () => {
 });
 
 /** Replays an imported scenario with LiDAR clusters added to its stored rig; returns the events and ground truth. */
-async function replayWithClusters(path: string, clusters = CLUSTERS): Promise<{ events: PerceptionEvent[]; truth: Map<bigint, GroundTruthFrame> }> {
+async function replayWithClusters(path: string, clusters: Record<string, number>): Promise<{ events: PerceptionEvent[]; truth: Map<bigint, GroundTruthFrame> }> {
   const scenario = await openScenario(path);
   const rigInput = scenario.rigInput as Record<string, unknown>;
   await scenario.close();
@@ -55,10 +58,10 @@ function log(name: string, r: EvaluationResult): void {
 }
 
 describe('LiDAR cluster recall on KITTI object frame 000001', () => {
-  it('has no labelled object within 40 m; beyond, the cyclist is found and the truck is not', async () => {
+  it('has no labelled object within 40 m; beyond, the cyclist and the car are found and the truck is not', async () => {
     const path = join(tmp, 'kitti-000001.mcap');
     await importKitti({ dir: KITTI_FRAME, out: path });
-    const { events, truth } = await replayWithClusters(path);
+    const { events, truth } = await replayWithClusters(path, KITTI_CLUSTERS);
     expect(events).toHaveLength(1);
     const labels = [...truth.values()][0].objects.map((o) => `${o.label} ${Math.hypot(o.position.x, o.position.y).toFixed(1)} m, ${o.lidarPoints} points`);
     console.log(`KITTI 000001 labels: ${labels.join('; ')}; ${events[0].objects.length} clusters`);
@@ -70,15 +73,17 @@ describe('LiDAR cluster recall on KITTI object frame 000001', () => {
     expect(near.gtCount).toBe(0);
 
     // The whole frame, with a grid that reaches the truck (±80 m).
-    const wide = await replayWithClusters(path, { ...CLUSTERS, rangeM: 80 });
+    const wide = await replayWithClusters(path, { ...KITTI_CLUSTERS, rangeM: 80 });
     const far = await evaluateEvents(wide.events, wide.truth, { labels: ['Car', 'Pedestrian', 'Cyclist'], maxRangeM: 80 });
     const other = await evaluateEvents(wide.events, wide.truth, { labels: ['Truck', 'Van'], maxRangeM: 80 });
     log('KITTI 000001 Car/Pedestrian/Cyclist ≤ 80 m', far);
     log('KITTI 000001 Truck/Van ≤ 80 m', other);
     expect(far.gtCount).toBe(2);
-    expect(far.matches).toBeGreaterThanOrEqual(1); // the cyclist (18 points at 46 m)
+    // The cyclist (18 points at 46 m) and the car (9 points at 61 m).
+    expect(far.matches).toBe(2);
     expect(other.gtCount).toBe(1);
-    // A 12 m truck seen from behind: its cluster is the tail, about half its length from the box centre.
+    // A 12.3 m truck seen from behind: grown from its tail to a typical truck's 8 m, the box centre
+    // is still 2.2 m short of the label's.
     expect(other.matches).toBe(0);
   });
 });
@@ -87,7 +92,7 @@ describe('LiDAR cluster recall on the nuScenes keyframe (scene-0061)', () => {
   it('finds most cars, pedestrians and cyclists within 40 m that the LiDAR sees', async () => {
     const path = join(tmp, 'nuscenes.mcap');
     await importNuscenes({ dir: NUSCENES_DIR, out: path });
-    const { events, truth } = await replayWithClusters(path);
+    const { events, truth } = await replayWithClusters(path, NUSCENES_CLUSTERS);
     expect(events).toHaveLength(1);
     const main = await evaluateEvents(events, truth, { labels: ['car', 'pedestrian', 'bicycle', 'motorcycle'] });
     const other = await evaluateEvents(events, truth, { labels: ['truck', 'bus', 'trailer', 'construction_vehicle'] });

@@ -62,6 +62,11 @@ describe('a good rig', () => {
     });
     expect(rig.encoders).toEqual([]);
     expect(rig.fusion).toEqual({ track: true });
+    // No ground limit unless the rig sets one: it is right only where base_link is on the ground.
+    expect(validateRig({ ...MINIMAL, fusion: { lidarClusters: {}, track: { maxMisses: 8 } } }).fusion).toEqual({
+      lidarClusters: { rangeM: 50, resolutionM: 0.25, groundThresholdM: 0.25, minPoints: 5, linkRadius: 1, cameraIouThreshold: 0.3 },
+      track: { confirmHits: 3, confirmWindow: 5, maxMisses: 8 },
+    });
     expect(rig.outputs).toEqual({});
     expect(rig.sensors[0].source).toEqual({ type: 'scenario' });
     expect(rig.sensors[0].frameId).toBeUndefined();
@@ -187,6 +192,11 @@ describe('field errors', () => {
     ['an unknown clock mode', (r) => { r.sync.clocks = { gnss: 'atomic' }; }, ['sync.clocks.gnss: Invalid option: expected one of "sensor"|"estimate"|"arrival"']],
     ['no sync section', (r) => { delete r.sync; }, ['sync: Invalid input: expected object, received undefined']],
     ['ego pose from a lidar', (r) => { r.fusion.egoGnss = 'lidar_top'; }, ['fusion.egoGnss: no gnss sensor with id "lidar_top"']],
+    ['a ground limit that is not a number', (r) => { r.fusion.lidarClusters = { maxGroundZ: 'low' }; }, ['fusion.lidarClusters.maxGroundZ: Invalid input: expected number, received string']],
+    ['a cluster link radius of 0 cells', (r) => { r.fusion.lidarClusters = { linkRadius: 0 }; }, ['fusion.lidarClusters.linkRadius: Too small: expected number to be >=1']],
+    ['a camera IoU threshold of 0', (r) => { r.fusion.lidarClusters = { cameraIouThreshold: 0 }; }, ['fusion.lidarClusters.cameraIouThreshold: Too small: expected number to be >0']],
+    ['more confirmation hits than updates to get them in', (r) => { r.fusion.track = { confirmHits: 4, confirmWindow: 3 }; }, ['fusion.track.confirmHits: confirmHits must not exceed confirmWindow']],
+    ['an unknown tracker setting', (r) => { r.fusion.track = { coastS: 3 }; }, ['fusion.track.coastS: unknown key']],
     ['an encoder of an unknown type, without name or model', (r) => { r.encoders = [{ type: 'yolo' }]; }, [
       'encoders[0].name: Invalid input: expected string, received undefined',
       'encoders[0].type: Invalid option: expected one of "camera-detector"|"vad"',

@@ -5,6 +5,7 @@ import { transportSchema } from '../../adapters/transports/open-transport.js';
 import { websocketOutputSchema } from '../publish/websocket/options.js';
 import { mqttOutputSchema } from '../publish/mqtt/mqtt-options.js';
 import { encoderConfigSchema, encoderRigIssues } from '../encode/encoder-config.js';
+import { DEFAULT_LIFECYCLE } from '../fuse/tracker/track.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const vec3 = z.tuple([finite, finite, finite]);
@@ -162,7 +163,8 @@ const fusionSchema = z
     egoGnss: z.string().min(1).optional(),
     /**
      * LiDAR sweeps split into ground and clusters by the native kernels; each cluster becomes an
-     * object of the event (label `cluster`: shape only, not a classification).
+     * object of the event, classed by the camera detectors where the rig has some (classSource
+     * `camera`), else by its shape (`shape`).
      */
     lidarClusters: z
       .object({
@@ -170,11 +172,41 @@ const fusionSchema = z
         resolutionM: positiveMs.default(0.25),
         groundThresholdM: positiveMs.default(0.25),
         minPoints: z.number().int().positive().default(5),
+        /**
+         * A cell whose lowest point is higher than this (base_link z, metres) holds no ground, so
+         * the head of a pedestrian behind a car is not taken for ground. Right for a base_link on
+         * the ground and roads about level with it; left out, there is no limit.
+         */
+        maxGroundZ: finite.optional(),
+        /**
+         * Occupied cells within this many cells of each other (Chebyshev) join one cluster; 1 joins
+         * touching cells only. 2 at 0.25 m bridges the gaps between the sparse rings on a car's roof.
+         */
+        linkRadius: z.number().int().min(1).max(16).default(1),
+        /** A cluster's projected box and a camera detection overlapping less than this (IoU) are not associated. */
+        cameraIouThreshold: z.number().gt(0).max(1).default(0.3),
       })
       .strict()
       .optional(),
-    /** Track the fused objects (stable ids, velocity, existence); only confirmed and coasting tracks reach events. */
-    track: z.boolean().default(true),
+    /**
+     * Track the fused objects (stable ids, velocity, existence); only confirmed and coasting tracks
+     * reach events. `true` takes the tracker's defaults; an object sets its lifecycle: a track is
+     * confirmed at confirmHits hits within its first confirmWindow updates and dropped after
+     * maxMisses misses in a row.
+     */
+    track: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            confirmHits: z.number().int().min(1).max(1000).default(DEFAULT_LIFECYCLE.confirmHits),
+            confirmWindow: z.number().int().min(1).max(1000).default(DEFAULT_LIFECYCLE.confirmWindow),
+            maxMisses: z.number().int().min(1).max(1000).default(DEFAULT_LIFECYCLE.maxMisses),
+          })
+          .strict()
+          .refine((t) => t.confirmHits <= t.confirmWindow, { message: 'confirmHits must not exceed confirmWindow', path: ['confirmHits'] }),
+      ])
+      .default(true),
   })
   .strict();
 

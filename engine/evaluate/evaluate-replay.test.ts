@@ -31,13 +31,14 @@ describe('ReplayEvaluator', () => {
       truthObject(2, 20, 5), // scored, missed
       truthObject(3, 45, 0), // beyond 40 m: a cluster on it is no false positive
       truthObject(4, 5, -5, 0), // occluded (no LiDAR points): likewise
+      truthObject(5, 25, -8, 3), // 3 points, fewer than the default 5: likewise
     ]);
     const r = await evaluateEvents(
-      [{ stamp: 100n, objects: [cluster(0, 10.5, 0), cluster(1, 45.3, 0), cluster(2, 5, -5.5), cluster(3, -30, 0), cluster(4, 70, 0)] }],
+      [{ stamp: 100n, objects: [cluster(0, 10.5, 0), cluster(1, 45.3, 0), cluster(2, 5, -5.5), cluster(3, -30, 0), cluster(4, 70, 0), cluster(5, 25, -8)] }],
       new Map([[100n, truth]]),
     );
-    // Scored: 1 and 2. Hypotheses: 0 matches 1; 1 and 2 sit on unscored objects and 4 is beyond range (ignored); 3 is a false positive.
-    expect(r).toMatchObject({ gtCount: 2, matches: 1, misses: 1, falsePositives: 1, ignoredHypotheses: 3, idSwitches: 0, frames: 1 });
+    // Scored: 1 and 2. Hypotheses: 0 matches 1; 1, 2 and 5 sit on unscored objects and 4 is beyond range (ignored); 3 is a false positive.
+    expect(r).toMatchObject({ gtCount: 2, matches: 1, misses: 1, falsePositives: 1, ignoredHypotheses: 4, idSwitches: 0, frames: 1 });
     expect(r.recall).toBeCloseTo(0.5);
     expect(r.precision).toBeCloseTo(0.5);
     expect(r.motp).toBeCloseTo(0.5);
@@ -48,7 +49,7 @@ describe('ReplayEvaluator', () => {
     const truth = frame(1n, [truthObject(1, 10, 0, 50, 'Car'), truthObject(2, 15, 0, 50, 'Truck'), truthObject(3, 20, 0, 50, 'Pedestrian')]);
     const r = await evaluateEvents([{ stamp: 1n, objects: [cluster(0, 10, 0), cluster(1, 15, 0)] }], new Map([[1n, truth]]), { labels: ['car', 'pedestrian'] });
     expect(r).toMatchObject({ gtCount: 2, matches: 1, misses: 1, falsePositives: 0, ignoredHypotheses: 1 });
-    expect(r).toMatchObject({ maxRangeM: 40, minLidarPoints: 1, thresholdM: 2, labels: ['car', 'pedestrian'] });
+    expect(r).toMatchObject({ maxRangeM: 40, minLidarPoints: 5, thresholdM: 2, labels: ['car', 'pedestrian'] });
   });
 
   it('counts a new cluster id on the same object as an ID switch (per-sweep cluster ids)', async () => {

@@ -16,15 +16,19 @@ import type { GroundTruthFrame } from './ground-truth-stream.js';
  * positives, and so are unmatched hypotheses beyond maxRangeM: the region outside the scored set
  * is "don't care". What remains goes through the MotAccumulator.
  *
- * Hypotheses are the event's objects and their `id` is taken as a track id. Until tracking lands
- * those ids are per-sweep cluster ids, which inflates ID switches and so lowers MOTA; recall and
- * precision do not depend on ids.
+ * Hypotheses are the event's objects and their `id` is taken as a track id (with tracking off,
+ * ids are per-sweep cluster ids, which inflates ID switches and so lowers MOTA; recall and
+ * precision do not depend on ids). Ground truth and hypotheses are both in base_link at the
+ * event's stamp, so the range cut is the same distance for both.
  */
 
 export interface EvaluationOptions {
   /** Ground-truth objects farther than this from base_link (x, y) are not scored. Default 40. */
   maxRangeM?: number;
-  /** Ground-truth objects with fewer LiDAR points are not scored (the LiDAR does not see them). Default 1. */
+  /**
+   * Ground-truth objects with fewer LiDAR points are not scored: with a handful of returns, part of
+   * them on the ground at the object's feet, nothing tells an object from noise. Default 5.
+   */
   minLidarPoints?: number;
   /** Scored labels, compared case-insensitively; default every label. */
   labels?: readonly string[];
@@ -47,6 +51,7 @@ export interface EvaluationResult extends MotSummary {
 }
 
 export const DEFAULT_EVALUATION_RANGE_M = 40;
+export const DEFAULT_MIN_LIDAR_POINTS = 5;
 
 interface PendingEvent {
   stamp: Nanos;
@@ -76,7 +81,7 @@ export class ReplayEvaluator {
     this.#options = options;
     this.#accumulator = new MotAccumulator({ thresholdM: options.thresholdM ?? DEFAULT_MATCH_THRESHOLD_M });
     this.#maxRangeM = options.maxRangeM ?? DEFAULT_EVALUATION_RANGE_M;
-    this.#minLidarPoints = options.minLidarPoints ?? 1;
+    this.#minLidarPoints = options.minLidarPoints ?? DEFAULT_MIN_LIDAR_POINTS;
     if (!(this.#maxRangeM > 0)) throw new RangeError(`maxRangeM must be positive, got ${this.#maxRangeM}`);
     this.#labels = options.labels ? new Set(options.labels.map((l) => l.toLowerCase())) : undefined;
     const toleranceMs = options.stampToleranceMs ?? 5;

@@ -24,7 +24,8 @@ describe('fuseRadar', () => {
   it('gives an object ahead its velocity over ground, with the ego motion removed', () => {
     // Ego at 10 m/s; the car ahead at 5 m/s: seen from the radar it closes at 5 m/s.
     const car = object(23.5, 0);
-    fuseRadar([car], [{ scan: scan([{ x: 18, y: 0, doppler: -5 }]), extrinsic: radarAt }], 10, DEFAULT_RADAR_FUSION, () => 99);
+    const { measured } = fuseRadar([car], [{ scan: scan([{ x: 18, y: 0, doppler: -5 }]), extrinsic: radarAt }], 10, DEFAULT_RADAR_FUSION, () => 99);
+    expect(measured.has(car)).toBe(true);
     expect(car.velocity.x).toBeCloseTo(5, 6);
     expect(car.velocity.y).toBeCloseTo(0, 6);
     expect(car.sources).toEqual(['lidar_top', 'radar_front']);
@@ -46,12 +47,32 @@ describe('fuseRadar', () => {
 
   it('keeps targets beyond LiDAR range that no object claims as radar-only objects', () => {
     const ids = [10, 11];
-    const radarOnly = fuseRadar([object(20, 0)], [{ scan: scan([{ x: 80, y: 2, doppler: -10, rcs: 12 }, { x: 81, y: 2.5, doppler: -10 }, { x: 30, y: 20, doppler: 0 }]), extrinsic: radarAt }], 10, DEFAULT_RADAR_FUSION, () => ids.shift()!);
+    const { radarOnly } = fuseRadar([object(20, 0)], [{ scan: scan([{ x: 80, y: 2, doppler: -10, rcs: 12 }, { x: 81, y: 2.5, doppler: -10 }, { x: 30, y: 20, doppler: 0 }]), extrinsic: radarAt }], 10, DEFAULT_RADAR_FUSION, () => ids.shift()!);
     expect(radarOnly).toHaveLength(1);
     expect(radarOnly[0].label).toBe('radar-object');
     expect(radarOnly[0].id).toBe(10);
     expect(radarOnly[0].position.x).toBeCloseTo(84, 0);
     // Closing at 10 m/s while the ego does 10 m/s: the object stands still.
     expect(Math.hypot(radarOnly[0].velocity.x, radarOnly[0].velocity.y)).toBeLessThan(0.2);
+  });
+  it('measures no velocity where the lines of sight see none of it (a car passing alongside)', () => {
+    // A side radar looking left at a car beside the ego, both at 10 m/s: Doppler 0 on every target.
+    const left = { translation: { x: 2.4, y: 0.8, z: 0.5 }, rotation: { x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 } };
+    const car = object(2.4, 3.5);
+    const targets = [{ x: 2.6, y: -0.3, doppler: 0 }, { x: 2.6, y: 0.4, doppler: 0 }];
+    const { measured } = fuseRadar([car], [{ scan: scan(targets), extrinsic: left }], 10, DEFAULT_RADAR_FUSION, () => 99);
+    // Its speed along the road is unobservable here: none rather than 0 m/s.
+    expect(measured.has(car)).toBe(false);
+    expect(car.velocity).toEqual({ x: 0, y: 0, z: 0 });
+    expect(car.sources).toContain('radar_front');
+  });
+
+  it('drops a clutter return that disagrees with the other targets on the object', () => {
+    const car = object(23.5, 0);
+    const targets = [{ x: 18, y: -0.3, doppler: -5 }, { x: 18, y: 0.3, doppler: -5 }, { x: 18.2, y: 0, doppler: -5.05 }, { x: 19.5, y: 1.9, doppler: -10, rcs: -3 }];
+    const { measured } = fuseRadar([car], [{ scan: scan(targets), extrinsic: radarAt }], 10, DEFAULT_RADAR_FUSION, () => 99);
+    expect(measured.has(car)).toBe(true);
+    expect(car.velocity.x).toBeCloseTo(5, 1);
+    expect(Math.abs(car.velocity.y)).toBeLessThan(0.3);
   });
 });

@@ -9,7 +9,11 @@ describe('nuscenes-like rig', () => {
   it('validates with the engine loader, and loadPresetRig agrees', () => {
     expect(loadPresetRig().rig).toEqual(rig);
     expect(rig.sync).toMatchObject({ policy: 'nearest', reference: 'lidar_top', toleranceMs: 60, timeoutMs: 150 });
-    expect(rig.fusion).toEqual({ egoGnss: 'gnss', lidarClusters: { rangeM: 50, resolutionM: 0.25, groundThresholdM: 0.25, minPoints: 5 }, track: true });
+    expect(rig.fusion).toEqual({
+      egoGnss: 'gnss',
+      lidarClusters: { rangeM: 50, resolutionM: 0.25, groundThresholdM: 0.25, minPoints: 4, maxGroundZ: 0.6, linkRadius: 2, cameraIouThreshold: 0.3 },
+      track: true,
+    });
     expect(rig.sensors.map((s) => s.id)).toEqual([
       'cam_front', 'cam_front_left', 'cam_front_right', 'cam_back', 'cam_back_left', 'cam_back_right', 'lidar_top',
       'radar_front', 'radar_front_left', 'radar_front_right', 'radar_back_left', 'radar_back_right', 'gnss', 'mic',

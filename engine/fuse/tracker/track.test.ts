@@ -60,6 +60,20 @@ describe('track lifecycle', () => {
     expect(l.isDead()).toBe(true);
   });
 
+  it('judges a tentative track by N-of-M alone, however weak the detection it was born from', () => {
+    const l = new Lifecycle(DEFAULT_LIFECYCLE, 0.05);
+    expect(l.existence).toBeLessThan(DEFAULT_LIFECYCLE.deleteExistence);
+    expect(l.isDead()).toBe(false);
+    l.hit();
+    expect(l.isDead()).toBe(false);
+    l.hit();
+    expect(l.state).toBe('confirmed');
+    // Confirmed, its existence counts again: still low (0.12), one miss takes it below 0.1.
+    l.miss();
+    expect(l.misses).toBeLessThan(DEFAULT_LIFECYCLE.maxMisses);
+    expect(l.isDead()).toBe(true);
+  });
+
   it('validates its parameters', () => {
     expect(() => validateLifecycle({ ...DEFAULT_LIFECYCLE, confirmHits: 6 })).toThrow(/confirmHits/);
     expect(() => validateLifecycle({ ...DEFAULT_LIFECYCLE, detectionProbability: 1 })).toThrow(/detectionProbability/);

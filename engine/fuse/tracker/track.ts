@@ -1,8 +1,8 @@
 /**
  * A track's life: tentative until it has `confirmHits` hits within its first `confirmWindow`
  * updates, then confirmed; coasting (predicted only) after a miss; deleted after `maxMisses`
- * misses in a row, when a tentative track can no longer be confirmed, or when its existence
- * probability falls below `deleteExistence`.
+ * misses in a row, when a tentative track can no longer be confirmed, or when a confirmed
+ * track's existence probability falls below `deleteExistence`.
  *
  * Existence is a Bayesian probability that the track is a real object, updated once per update:
  *   hit:  r' = Pd·r / (Pd·r + Pfa·(1 − r))
@@ -105,12 +105,15 @@ export class Lifecycle {
     if (this.state === 'confirmed') this.state = 'coasting';
   }
 
-  /** Whether the track is to be deleted now. */
+  /**
+   * Whether the track is to be deleted now. A tentative track is judged by N-of-M alone: a new
+   * track from a weak detection starts with a low existence, and it is the confirmation rule's
+   * job, not one update's, to decide whether it is real.
+   */
   isDead(): boolean {
     const p = this.#params;
-    if (this.existence < p.deleteExistence) return true;
     if (this.state === 'tentative') return this.hits + Math.max(0, p.confirmWindow - this.updates) < p.confirmHits;
-    return this.misses >= p.maxMisses;
+    return this.existence < p.deleteExistence || this.misses >= p.maxMisses;
   }
 }
 
@@ -120,6 +123,10 @@ export interface TrackRecord {
   label: string;
   /** Accumulated detection scores per classified label, for the label vote. */
   readonly labelVotes: Map<string, number>;
+  /** The same, of camera-classified detections only. */
+  readonly cameraVotes: Map<string, number>;
+  /** Per label, the class source of the last detection that voted for it. */
+  readonly labelSources: Map<string, string>;
   filter: MotionFilter;
   readonly lifecycle: Lifecycle;
   /** Smoothed box: size (length, width, height), centre height, yaw (modulo π until moving). */

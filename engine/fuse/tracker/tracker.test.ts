@@ -224,4 +224,40 @@ describe('Tracker', () => {
     expect(after.map((t) => [t.id, t.state])).toEqual([[4, 'tentative']]);
     expect(() => tracker.update(5 as unknown as bigint, [])).toThrow(TypeError);
   });
+
+  it('keeps a car track at the car when later detections show only its near end (anchored on the face the sensor sees)', () => {
+    const tracker = new Tracker();
+    let tracks: Track[] = [];
+    for (let k = 0; k < 30; k++) {
+      const x = 20 + 0.5 * k; // 5 m/s away from the sensor
+      // First the whole car, then only its rear face, unclassified (too little of it to tell).
+      const d = k < 10 ? det('car', x, 3) : det('cluster', x - 2.2, 3, Math.PI / 2, { size: { x: 1.8, y: 0.1, z: 1.2 }, score: 0.2, viewpoint: { x: 0.9, y: 0 } });
+      tracks = tracker.update(stamp(k), [d]);
+    }
+    expect(tracks).toHaveLength(1);
+    expect(tracks[0].label).toBe('car');
+    expect(Math.abs(tracks[0].position.x - (20 + 0.5 * 29))).toBeLessThan(0.2);
+    // A partial view says nothing about the size.
+    expect(tracks[0].size.x).toBeCloseTo(4.5, 6);
+  });
+
+  it('takes a camera class over any number of shape votes, and says where the class comes from', () => {
+    const tracker = new Tracker();
+    let tracks: Track[] = [];
+    for (let k = 0; k < 20; k++) {
+      const camera = k % 5 === 4;
+      tracks = tracker.update(stamp(k), [det(camera ? 'car' : 'truck', 10, 3, 0, { score: 0.6, classSource: camera ? 'camera' : 'shape' })]);
+      if (k === 3) expect(tracks[0]).toMatchObject({ label: 'truck', classSource: 'shape' });
+    }
+    expect(tracks[0]).toMatchObject({ label: 'car', classSource: 'camera' });
+    const unclassified = new Tracker().update(stamp(0), [det('cluster', 5, 5)]);
+    expect(unclassified[0].classSource).toBeUndefined();
+  });
+
+  it('confirms an object first seen through weak detections', () => {
+    const tracker = new Tracker();
+    let tracks: Track[] = [];
+    for (let k = 0; k < 3; k++) tracks = tracker.update(stamp(k), [det('cluster', 30 - 0.1 * k, 8, 0, { score: 0.04 })]);
+    expect(tracks.map((t) => [t.id, t.state])).toEqual([[1, 'confirmed']]);
+  });
 });

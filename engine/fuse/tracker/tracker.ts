@@ -32,6 +32,10 @@ export interface TrackerInput {
   /** Velocity over ground (ego motion removed) in base_link axes, m/s, when a radar measured it. */
   velocity?: { x: number; y: number };
   sources: string[];
+  /** Where the label comes from ('camera', 'shape', …); a camera's label outvotes every other source. */
+  classSource?: string;
+  /** Where the sensor that saw it stands, base_link (x, y); default the origin. Anchors partial views. */
+  viewpoint?: { x: number; y: number };
 }
 
 /** The ego's pose in the local ENU frame (yaw from east, counter-clockwise). */
@@ -44,6 +48,8 @@ export interface Track {
   /** Stable for the track's life; increasing from 1, never reused. */
   id: number;
   label: string;
+  /** Source of the label's votes: 'camera' once a camera detection voted for it; undefined while unclassified. */
+  classSource: string | undefined;
   state: TrackState;
   /** Box centre in base_link at this stamp. */
   position: { x: number; y: number; z: number };
@@ -113,6 +119,10 @@ interface WorldDetection {
   vx?: number;
   vy?: number;
   sources: string[];
+  classSource: string | undefined;
+  /** The sensor's position, world frame. */
+  viewX: number;
+  viewY: number;
 }
 
 interface Pose {
@@ -278,6 +288,7 @@ export class Tracker {
         y: positiveOr(d.size?.y, 1),
         z: positiveOr(d.size?.z, 1),
       };
+      const vp = d.viewpoint && Number.isFinite(d.viewpoint.x) && Number.isFinite(d.viewpoint.y) ? d.viewpoint : { x: 0, y: 0 };
       const det: WorldDetection = {
         x: c * p.x - s * p.y + pose.x,
         y: s * p.x + c * p.y + pose.y,
@@ -287,6 +298,9 @@ export class Tracker {
         label: d.label,
         score: Number.isFinite(d.score) ? d.score : 1,
         sources: Array.isArray(d.sources) ? [...d.sources] : [],
+        classSource: typeof d.classSource === 'string' ? d.classSource : undefined,
+        viewX: c * vp.x - s * vp.y + pose.x,
+        viewY: s * vp.x + c * vp.y + pose.y,
       };
       const v = d.velocity;
       if (v && Number.isFinite(v.x) && Number.isFinite(v.y)) {
@@ -324,12 +338,12 @@ export class Tracker {
     } else {
       filter = new CvFilter({ x: det.x, y: det.y, vx: det.vx, vy: det.vy, positionStd: p.positionStd, velocityStd }, noiseOf(p));
     }
-    const labelVotes = new Map<string, number>();
-    if (det.label !== UNCLASSIFIED_LABEL) labelVotes.set(det.label, voteOf(det.score));
-    return {
+    const record: TrackRecord = {
       id: this.#nextId++,
       label: det.label,
-      labelVotes,
+      labelVotes: new Map(),
+      cameraVotes: new Map(),
+      labelSources: new Map(),
       filter,
       lifecycle: new Lifecycle(this.#lifecycle, det.score),
       size: { ...det.size },
@@ -338,11 +352,13 @@ export class Tracker {
       birthStamp: stampNs,
       sources: det.sources,
     };
+    addVote(record, det);
+    return record;
   }
 
   #hit(track: TrackRecord, det: WorldDetection): void {
     this.#vote(track, det);
-    const { z, noise } = this.#measurement(det);
+    const { z, noise } = this.#measurement(anchorPartialView(track, det));
     track.filter.update(z, noise);
 
     const a = this.#sizeSmoothing;
@@ -354,8 +370,12 @@ export class Tracker {
       [dx, dy] = [dy, dx];
       yaw = wrapAngle(yaw - Math.sign(d) * (Math.PI / 2));
     }
-    track.size = { x: track.size.x + a * (dx - track.size.x), y: track.size.y + a * (dy - track.size.y), z: track.size.z + a * (det.size.z - track.size.z) };
-    track.z += a * (det.z - track.z);
+    // An unclassified detection of a classified object is a partial view more often than not: it
+    // says nothing about the object's size.
+    if (det.label !== UNCLASSIFIED_LABEL || track.label === UNCLASSIFIED_LABEL) {
+      track.size = { x: track.size.x + a * (dx - track.size.x), y: track.size.y + a * (dy - track.size.y), z: track.size.z + a * (det.size.z - track.size.z) };
+      track.z += a * (det.z - track.z);
+    }
     const v = track.filter.velocity();
     if (Math.hypot(v.x, v.y) > this.#headingSpeed) {
       track.boxYaw = Math.atan2(v.y, v.x);
@@ -366,15 +386,19 @@ export class Tracker {
     track.lifecycle.hit();
   }
 
-  /** The label with the most accumulated score; a change of motion model carries the state over. */
+  /**
+   * The label with the most accumulated score, a camera's votes before any other source's (a
+   * detector trained on images tells a car from a cyclist better than a cluster's shape); a change
+   * of motion model carries the state over.
+   */
   #vote(track: TrackRecord, det: WorldDetection): void {
-    if (det.label === UNCLASSIFIED_LABEL) return;
-    track.labelVotes.set(det.label, (track.labelVotes.get(det.label) ?? 0) + voteOf(det.score));
-    let best = track.label, bestVotes = track.labelVotes.get(track.label) ?? -1;
-    for (const [label, votes] of track.labelVotes) {
-      if (votes > bestVotes) {
+    if (!addVote(track, det)) return;
+    const votes = track.cameraVotes.size > 0 ? track.cameraVotes : track.labelVotes;
+    let best = track.label, bestVotes = votes.get(track.label) ?? -1;
+    for (const [label, n] of votes) {
+      if (n > bestVotes) {
         best = label;
-        bestVotes = votes;
+        bestVotes = n;
       }
     }
     if (best === track.label) return;
@@ -406,6 +430,7 @@ export class Tracker {
     return {
       id: t.id,
       label: t.label,
+      classSource: t.label === UNCLASSIFIED_LABEL ? undefined : t.cameraVotes.has(t.label) ? 'camera' : t.labelSources.get(t.label),
       state: t.lifecycle.state,
       position: { x: c * px + s * py, y: -s * px + c * py, z: t.z - pose.z },
       size: { ...t.size },
@@ -419,6 +444,41 @@ export class Tracker {
       sources: [...t.sources],
     };
   }
+}
+
+/** Counts a classified detection's vote; false for an unclassified one. */
+function addVote(track: TrackRecord, det: WorldDetection): boolean {
+  if (det.label === UNCLASSIFIED_LABEL) return false;
+  const vote = voteOf(det.score);
+  track.labelVotes.set(det.label, (track.labelVotes.get(det.label) ?? 0) + vote);
+  if (det.classSource === 'camera') track.cameraVotes.set(det.label, (track.cameraVotes.get(det.label) ?? 0) + vote);
+  if (det.classSource !== undefined) track.labelSources.set(det.label, det.classSource);
+  return true;
+}
+
+/**
+ * A detection smaller than its track along one of the track's axes shows only the faces that its
+ * sensor sees (the rest hidden behind them or by something else): its centre is moved so that the
+ * track's box, at the track's size, shares the detection's face nearest the sensor, as Autoware's
+ * tracker anchors vehicle updates on the nearest corner or surface. Along an axis on which the
+ * sensor lies within the detection, the centre stays.
+ */
+function anchorPartialView(track: TrackRecord, det: WorldDetection): WorldDetection {
+  if (track.label === UNCLASSIFIED_LABEL) return det;
+  const ux = Math.cos(track.boxYaw), uy = Math.sin(track.boxYaw);
+  // The detection's footprint and the sensor along the track's axes, relative to the detection's centre.
+  const cd = Math.cos(det.yaw - track.boxYaw), sd = Math.sin(det.yaw - track.boxYaw);
+  const extentU = Math.abs(cd) * det.size.x + Math.abs(sd) * det.size.y;
+  const extentV = Math.abs(sd) * det.size.x + Math.abs(cd) * det.size.y;
+  const su = ux * (det.viewX - det.x) + uy * (det.viewY - det.y);
+  const sv = -uy * (det.viewX - det.x) + ux * (det.viewY - det.y);
+  const shift = (extent: number, target: number, s: number): number => {
+    if (extent >= target || Math.abs(s) <= extent / 2) return 0;
+    return -Math.sign(s) * (target - extent) / 2;
+  };
+  const du = shift(extentU, track.size.x, su), dv = shift(extentV, track.size.y, sv);
+  if (du === 0 && dv === 0) return det;
+  return { ...det, x: det.x + ux * du - uy * dv, y: det.y + uy * du + ux * dv };
 }
 
 function noiseOf(p: ClassParams): ProcessNoise {

@@ -117,6 +117,7 @@ async function publishEventTimes(): Promise<number[]> {
         health: rig.sensors.map((s) => ({ sensorId: s.id, state: 'ok' as const, frames: seq, errors: 0 })),
         frames: rig.sensors.map((s) => ({ sensorId: s.id, stamp: 1_700_000_000_000_000_000n + BigInt(seq) * 50_000_000n, seq })),
         missing: [],
+        detections: [],
       };
       const t0 = performance.now();
       publisher.publishEvent(event);

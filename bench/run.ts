@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Benchmark, Figure } from './benchmark.js';
 import { cameraAudioBench } from './camera-audio.bench.js';
+import { e2eLatencyBench } from './e2e-latency.bench.js';
 import { e2eReplayBench } from './e2e-replay.bench.js';
 import { encodeBench } from './encode.bench.js';
 import { encodeCenternetBench } from './encode-centernet.bench.js';
@@ -19,7 +20,7 @@ import { syncBench } from './sync.bench.js';
 import { trackerBench } from './tracker.bench.js';
 
 const BENCHMARKS: Benchmark[] = [
-  mcapReadBench, e2eReplayBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
+  mcapReadBench, e2eReplayBench, e2eLatencyBench, nativeTransformBench, nativeProjectBench, nativeFrameBench, syncBench, gnssBench, lidarBench, radarBench, cameraAudioBench,
   publishWsBench, publishMqttBench, encodeBench, encodePostprocessBench, encodeCenternetBench, trackerBench, fuseBench,
 ];
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { loadProtos } from './core/proto.js';
 import type { FrameSet, SensorFrame } from './core/frames.js';
 import { NS_PER_MS } from './core/time.js';
 import type { PerceptionEvent } from './events/perception-event.js';
+import { yoloV5TestModel } from './encode/test-models/index.js';
+import { YOLOV5_EXPECTED_CLASS_AWARE, YOLOV5_EXPECTED_IN_IMAGE, YOLOV5_ROWS } from './encode/test-models/scenarios.js';
 import { SAMPLE_T0, sampleFrames, sampleRigInput } from '../test/fixtures/mcap/sample-scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'percept-engine-'));
@@ -41,6 +43,7 @@ describe('createEngine', () => {
     expect(first.stamp).toBe(frames.find((f) => f.sensorId === 'cam')!.stamp);
     expect(first.frames.map((f) => f.sensorId).sort()).toEqual(['cam', 'gnss', 'lidar', 'mic', 'radar']);
     expect(first.missing).toEqual([]);
+    expect(first.detections).toEqual([]);
     // The first GNSS fix comes 20 ms after the first set's stamp: no pose to interpolate yet.
     expect(first.ego).toBeUndefined();
     // Set 1 (100 ms) lies between fixes 0 (20 ms) and 1 (120 ms), 1e-5° apart: 80% of the way.
@@ -74,6 +77,44 @@ describe('createEngine', () => {
     expect(decoded).toHaveLength(6);
     expect(decoded[0].frames).toHaveLength(5);
     expect(decoded.map((e) => Number(e.seq ?? 0))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('puts the camera detector\'s 2D detections in every event and in the recording', async () => {
+    const model = join(dir, 'yolov5.onnx');
+    writeFileSync(model, yoloV5TestModel([YOLOV5_ROWS], 64).bytes);
+    const path = join(dir, 'detections.mcap');
+    const rig = validateRig({
+      ...sampleRigInput(),
+      encoders: [{ name: 'det', type: 'camera-detector', model, family: 'yolov5', labels: 'coco', providers: ['cpu'] }],
+      outputs: { mcap: { path, frames: false } },
+    });
+    // The fixture's camera bytes are not a decodable JPEG: the detector needs real pixels of the rig's 64×48 camera.
+    const frames = sampleFrames({ durationMs: 300 }).map((f): SensorFrame =>
+      f.modality === 'camera' ? { ...f, encoding: 'rgb8', width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) } : f);
+    const engine = createEngine(rig, { input: from(frames) });
+    const events: PerceptionEvent[] = [];
+    engine.events$.subscribe((e) => events.push(e));
+    await engine.start();
+    await engine.done;
+
+    // The 64×48 image letterboxes into 64×64 at scale 1, so its boxes are half those the 128×96 image gives.
+    const expected = YOLOV5_EXPECTED_CLASS_AWARE.map((d, i) => ({
+      sensorId: 'cam', encoder: 'det', classId: d.classId, label: ['person', 'bicycle', 'car'][d.classId], score: d.score,
+      box: YOLOV5_EXPECTED_IN_IMAGE[i].map((v) => v / 2),
+    }));
+    expect(events).toHaveLength(4);
+    for (const event of events) expect(event.detections).toEqual(expected);
+
+    const handle = await open(path);
+    const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await loadDecompressHandlers() });
+    const type = loadProtos().type('percept.PerceptionEvent');
+    const recorded = [];
+    for await (const m of reader.readMessages({ topics: ['/percept/events'] })) recorded.push(type.toObject(type.decode(m.data), { longs: String, defaults: true }));
+    await handle.close();
+    expect(recorded).toHaveLength(4);
+    expect(recorded[3].detections).toEqual(expected.map((d) => ({
+      sensor_id: d.sensorId, encoder: d.encoder, label: d.label, class_id: d.classId, score: d.score, x1: d.box[0], y1: d.box[1], x2: d.box[2], y2: d.box[3],
+    })));
   });
 
   it('stops on request and finishes its output file', async () => {

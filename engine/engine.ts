@@ -168,6 +168,7 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
       health: sensorHealth,
       frames: [...set.frames.values()].map((f) => ({ sensorId: f.sensorId, stamp: f.stamp, seq: f.seq })),
       missing: [...set.missing],
+      detections,
     };
     return event;
   };
@@ -206,8 +207,10 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
           sensors: rig.sensors.map((s) => s.id),
           toleranceNs: millisToNanos(rig.sync.toleranceMs),
           timeoutNs: millisToNanos(Math.max(...rig.sensors.map((s) => sensorTimeoutMs(rig.sync, s.id)))),
-          // Half the nominal period: real sensors jitter, but none runs at twice its rate.
-          minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(500 / s.rateHz)])),
+          // Four fifths of the nominal period: capture clocks jitter by a few percent, not by a fifth,
+          // and a tighter bound lets a set go out before the slower sensors' next frames (at half
+          // the period, most sets waited for one: p99 ~105 ms of sync wait on the default rig).
+          minIntervalNs: new Map(rig.sensors.map((s) => [s.id, millisToNanos(800 / s.rateHz)])),
           clock,
           onDropped,
         })

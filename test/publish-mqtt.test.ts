@@ -87,6 +87,9 @@ function makeEvent(seq: number): PerceptionEvent {
     health: [{ sensorId: 'lidar_top', state: 'ok', frames: seq * 2, errors: 0 }, { sensorId: 'cam_front', state: seq % 5 === 0 ? 'late' : 'ok', frames: seq, errors: 1 }],
     frames: [{ sensorId: 'lidar_top', stamp, seq: seq * 2 }],
     missing: seq % 5 === 0 ? ['radar_front'] : [],
+    detections: seq % 2 === 1
+      ? [{ sensorId: 'cam_front', encoder: 'yolo', classId: 2, label: 'car', score: 0.875, box: [10.5, 20.25, 200.125, 180] }]
+      : [],
   };
 }
 
@@ -180,6 +183,7 @@ describe('MQTT publisher, embedded aedes broker', () => {
     await until('the event', () => messages.length === 1);
     const json = JSON.parse(messages[0].payload.toString());
     expect(json.stamp_ns).toBe(event.stamp.toString());
+    expect(json.detections).toEqual([{ sensor_id: 'cam_front', encoder: 'yolo', label: 'car', class_id: 2, score: 0.875, x1: 10.5, y1: 20.25, x2: 200.125, y2: 180 }]);
     expect(EVENT_TYPE.toObject(EVENT_TYPE.fromObject(json), AS_OBJECT)).toEqual(expected(eventToProtoObject(event)));
   });
 

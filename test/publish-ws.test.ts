@@ -128,12 +128,14 @@ function syntheticObject(id: number, label: string, x: number, y: number, yaw: n
   };
 }
 
-function syntheticEvent(seq: number, objects: DetectedObject[] = [], audio: PerceptionEvent['audio'] = []): PerceptionEvent {
+function syntheticEvent(
+  seq: number, objects: DetectedObject[] = [], audio: PerceptionEvent['audio'] = [], detections: PerceptionEvent['detections'] = [],
+): PerceptionEvent {
   return {
     seq, stamp: 1_700_000_000_000_000_000n + BigInt(seq) * 50_000_000n, objects, audio,
     latency: { syncMs: 1, encodeMs: 0, fuseMs: 0, publishMs: 0, totalMs: 2 },
     health: rig.sensors.map((s) => ({ sensorId: s.id, state: 'ok' as const, frames: seq, errors: 0 })),
-    frames: [], missing: [],
+    frames: [], missing: [], detections,
   };
 }
 
@@ -308,6 +310,32 @@ describe('percept protocol', () => {
     expect(audio.seq).toBe('1');
     expect(audio.audio[0]).toMatchObject({ sensor_id: 'mic', label: 'speech', end_ns: '2000000000' });
     expect(audio.objects).toBeUndefined();
+  });
+
+  it('carries camera detections in events: protobuf, proto3 JSON, and the schema Foxglove is given', async () => {
+    const pub = await startPublisher();
+    const c = await RawClient.connect(pub.url);
+    await c.subscribe(1, 'events');
+    await c.subscribe(2, 'events', 'json');
+    const fox = await connectFoxglove(pub.url);
+    const foxEvents = fox.channels.find((ch) => ch.topic === '/percept/events')!;
+    const subId = fox.client.subscribe(foxEvents.id);
+    await waitFor('subscriptions', () => pub.clientStats().filter((s) => s.subscriptions > 0).length === 2);
+    const detections: PerceptionEvent['detections'] = [
+      { sensorId: 'cam_front', encoder: 'yolo', classId: 0, label: 'person', score: 0.75, box: [12.5, 30, 64.25, 200.5] },
+      { sensorId: 'cam_front', encoder: 'yolo', classId: 2, label: 'car', score: 0.5, box: [300, 150.125, 520, 260] },
+    ];
+    pub.publishEvent(syntheticEvent(4, [], [], detections));
+    await waitFor('the event', () => c.dataOf(1).length === 1 && c.dataOf(2).length === 1 && fox.messages.some((m) => m.subscriptionId === subId));
+    const wire = [
+      { sensor_id: 'cam_front', encoder: 'yolo', label: 'person', score: 0.75, x1: 12.5, y1: 30, x2: 64.25, y2: 200.5 },
+      { sensor_id: 'cam_front', encoder: 'yolo', label: 'car', class_id: 2, score: 0.5, x1: 300, y1: 150.125, x2: 520, y2: 260 },
+    ];
+    expect(JSON.parse(Buffer.from(c.dataOf(2)[0].payload).toString('utf8')).detections).toEqual(wire);
+    expect(decodeEvent(c.dataOf(1)[0].payload).detections).toEqual(wire);
+    const m = fox.messages.find((x) => x.subscriptionId === subId)!;
+    const fromSchema = typeFromChannel(foxEvents).decode(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength)) as any;
+    expect(fromSchema.detections.map((d: any) => [d.sensorId, d.label, d.x1, d.y2])).toEqual([['cam_front', 'person', 12.5, 200.5], ['cam_front', 'car', 300, 260]]);
   });
 
   it('answers malformed control messages with a status error and goes on', async () => {

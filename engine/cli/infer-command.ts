@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { createWavDecoder } from '../../adapters/audio/wav-decode.js';
 import { parseWavHeader } from '../../adapters/audio/wav-header.js';
 import type { CameraFrame } from '../core/frames.js';
+import type { Detection2D } from '../events/perception-event.js';
 import { COCO_LABELS } from '../encode/coco-labels.js';
 import { BUILT_IN_MODELS, resolveModelPath, type BuiltInDetector } from '../encode/encoder-config.js';
 import { identityLetterbox } from '../encode/letterbox.js';
@@ -42,6 +43,25 @@ export async function runInferCommand(model: string, file: string, opts: InferCo
 
 /** What `percept infer` prints, one string per line (for the command and its tests). */
 export async function inferLines(model: string, file: string, opts: InferCommandOptions = {}): Promise<string[]> {
+  const result = await runModel(model, file, opts);
+  if (result.kind === 'speech') return result.lines;
+  const round = (v: number): number => Math.round(v * 10) / 10;
+  return result.detections.map((d) => {
+    const line = { class: d.label, classId: d.classId, score: Math.round(d.score * 1000) / 1000, box: d.box.map(round) };
+    return opts.json ? JSON.stringify(line) : `${d.label} ${line.score.toFixed(3)} [${line.box.join(', ')}]`;
+  });
+}
+
+/** A detector's boxes on one JPEG or PNG, in the image's pixels, as `percept infer` finds them. */
+export async function detectInImage(model: string, file: string, opts: InferCommandOptions = {}): Promise<Detection2D[]> {
+  const result = await runModel(model, file, opts);
+  if (result.kind === 'speech') throw new UsageError(`${model} is a voice activity model, not an image detector`);
+  return result.detections;
+}
+
+type ModelResult = { kind: 'speech'; lines: string[] } | { kind: 'detections'; detections: Detection2D[] };
+
+async function runModel(model: string, file: string, opts: InferCommandOptions): Promise<ModelResult> {
   const builtIn = Object.hasOwn(BUILT_IN_MODELS, model) ? BUILT_IN_MODELS[model] : undefined;
   let modelPath = model;
   try {
@@ -58,9 +78,9 @@ export async function inferLines(model: string, file: string, opts: InferCommand
   try {
     if (names === SILERO_INPUTS) {
       await session.close();
-      return await inferVad(modelPath, file, input, opts);
+      return { kind: 'speech', lines: await inferVad(modelPath, file, input, opts) };
     }
-    return await inferDetector(session, model, file, input, opts, builtIn?.detector);
+    return { kind: 'detections', detections: await inferDetector(session, model, file, input, opts, builtIn?.detector) };
   } finally {
     await session.close().catch(() => undefined);
   }
@@ -97,7 +117,7 @@ async function inferVad(modelPath: string, file: string, bytes: Uint8Array, opts
 
 async function inferDetector(
   session: Session, model: string, file: string, bytes: Uint8Array, opts: InferCommandOptions, builtIn?: BuiltInDetector,
-): Promise<string[]> {
+): Promise<Detection2D[]> {
   const family = opts.family ?? builtIn?.family;
   if (family === undefined) throw new UsageError(`${model} is not a VAD model; a detector needs --family (${INFER_FAMILIES.join(', ')})`);
   if (!(INFER_FAMILIES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${INFER_FAMILIES.join(', ')}, got "${family}"`);
@@ -138,12 +158,7 @@ async function inferDetector(
   } catch (err) {
     throw new UsageError(`${model}: the output is not a ${family} output: ${(err as Error).message}`);
   }
-  const found = toDetections2D(detections.map(unstretch), { sensorId: 'image', encoder: model, labels, letterbox });
-  const round = (v: number): number => Math.round(v * 10) / 10;
-  return found.map((d) => {
-    const line = { class: d.label, classId: d.classId, score: Math.round(d.score * 1000) / 1000, box: d.box.map(round) };
-    return opts.json ? JSON.stringify(line) : `${d.label} ${line.score.toFixed(3)} [${line.box.join(', ')}]`;
-  });
+  return toDetections2D(detections.map(unstretch), { sensorId: 'image', encoder: model, labels, letterbox });
 }
 
 /**

@@ -141,8 +141,8 @@ function buildProgram(): Command {
 
   program
     .command('overlay')
-    .description('draw LiDAR points on a camera image, coloured by depth (near = red), as PNG')
-    .requiredOption('--points <file>', 'LiDAR sweep (.bin: KITTI x y z i, nuScenes x y z i ring)')
+    .description("draw LiDAR points on a camera image, coloured by depth (near = red), and/or a camera detector's boxes, as PNG")
+    .option('--points <file>', 'LiDAR sweep (.bin: KITTI x y z i, nuScenes x y z i ring); optional with --detect')
     .requiredOption('--image <file>', 'the camera image (PNG or JPEG)')
     .requiredOption('--out <file>', 'output PNG')
     .option('--calib <file>', 'KITTI calib.txt')
@@ -150,6 +150,9 @@ function buildProgram(): Command {
     .option('--format <format>', 'kitti or nuscenes (default: nuscenes when --info is given, else kitti)')
     .option('--camera <name>', 'KITTI camera 0..3 (default 2) or nuScenes camera (default CAM_FRONT)')
     .option('--max-depth <m>', 'depth at the blue end of the colour scale, metres', '60')
+    .option('--detect [model]', 'also draw a detector\'s boxes: coco (the default) or a detector .onnx, as for percept infer')
+    .option('--family <family>', `--detect .onnx output layout: ${INFER_FAMILIES.join(', ')}`)
+    .option('--labels <labels>', '--detect class names: coco, or a file with one name per line')
     .action(runOverlayCommand);
 
   program

@@ -69,7 +69,7 @@ describe('percept.proto', () => {
 
   it('declares the messages the engine writes', () => {
     const names = types.map((t) => t.fullName.replace(/^\./, ''));
-    for (const name of ['percept.RadarScan', 'percept.AudioChunk', 'percept.GroundTruth', 'percept.PerceptionEvent', 'percept.SensorHealth']) {
+    for (const name of ['percept.RadarScan', 'percept.AudioChunk', 'percept.GroundTruth', 'percept.PerceptionEvent', 'percept.SensorHealth', 'percept.Detection2D']) {
       expect(names).toContain(name);
     }
     expect(types.length).toBeGreaterThanOrEqual(13);

@@ -59,6 +59,19 @@ export interface AudioEvent {
   score: number;
 }
 
+/** An object found in one camera image, in pixels of that image as received. */
+export interface Detection2D {
+  sensorId: string;
+  classId: number;
+  /** Class name from the model's label list (e.g. COCO's). */
+  label: string;
+  score: number;
+  /** [x1, y1, x2, y2] in pixels of the original image. */
+  box: [number, number, number, number];
+  /** The encoder that produced it. */
+  encoder: string;
+}
+
 export interface PerceptionEvent {
   seq: number;
   stamp: Nanos;
@@ -69,6 +82,8 @@ export interface PerceptionEvent {
   health: SensorHealth[];
   frames: FrameRef[];
   missing: string[];
+  /** Camera detections of the set, by encoder, then camera, then as the detector ranked them; empty without a detector. */
+  detections: Detection2D[];
 }
 
 /** The proto3-JSON-compatible object protobufjs encodes (int64 as strings). */
@@ -87,6 +102,10 @@ export function eventToProtoObject(e: PerceptionEvent): Record<string, unknown> 
     health: e.health.map((h) => ({ sensor_id: h.sensorId, state: h.state.toUpperCase(), frames: h.frames, errors: h.errors })),
     frames: e.frames.map((f) => ({ sensor_id: f.sensorId, stamp_ns: f.stamp.toString(), seq: f.seq })),
     missing: e.missing,
+    detections: e.detections.map((d) => ({
+      sensor_id: d.sensorId, encoder: d.encoder, label: d.label, class_id: d.classId, score: d.score,
+      x1: d.box[0], y1: d.box[1], x2: d.box[2], y2: d.box[3],
+    })),
   };
 }
 

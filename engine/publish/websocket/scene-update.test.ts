@@ -5,7 +5,7 @@ import { loadPresetRig } from '../../../scenarios/generator/index.js';
 import { calibrationTransforms, sceneUpdateOf } from './scene-update.js';
 
 const event: PerceptionEvent = {
-  seq: 1, stamp: 1_700_000_000_250_000_000n, audio: [], health: [], frames: [], missing: [],
+  seq: 1, stamp: 1_700_000_000_250_000_000n, audio: [], health: [], frames: [], missing: [], detections: [],
   latency: { syncMs: 0, encodeMs: 0, fuseMs: 0, publishMs: 0, totalMs: 0 },
   objects: [{
     id: 7, label: 'cyclist', score: 0.75, position: { x: 3, y: 4, z: 1 }, size: { x: 1.8, y: 0.6, z: 1.7 }, yaw: Math.PI,

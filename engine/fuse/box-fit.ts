@@ -59,15 +59,7 @@ export function fitLShape(xy: Float64Array, count: number): FittedRect {
 
 function closeness(xy: Float64Array, count: number, step: number, yaw: number): number {
   const c = Math.cos(yaw), s = Math.sin(yaw);
-  let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
-  for (let i = 0; i < count; i += step) {
-    const x = xy[2 * i], y = xy[2 * i + 1];
-    const u = c * x + s * y, v = -s * x + c * y;
-    if (u < minU) minU = u;
-    if (u > maxU) maxU = u;
-    if (v < minV) minV = v;
-    if (v > maxV) maxV = v;
-  }
+  const { minU, maxU, minV, maxV } = extents(xy, count, yaw, step);
   let sum = 0;
   for (let i = 0; i < count; i += step) {
     const x = xy[2 * i], y = xy[2 * i + 1];
@@ -79,10 +71,10 @@ function closeness(xy: Float64Array, count: number, step: number, yaw: number): 
   return sum;
 }
 
-function extents(xy: Float64Array, count: number, yaw: number): Omit<FittedRect, 'yaw'> {
+function extents(xy: Float64Array, count: number, yaw: number, step = 1): Omit<FittedRect, 'yaw'> {
   const c = Math.cos(yaw), s = Math.sin(yaw);
   let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i += step) {
     const x = xy[2 * i], y = xy[2 * i + 1];
     const u = c * x + s * y, v = -s * x + c * y;
     if (u < minU) minU = u;

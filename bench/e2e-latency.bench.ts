@@ -1,7 +1,6 @@
 import type { SensorFrame } from '../engine/core/frames.js';
 import { replayScenario } from '../engine/replay.js';
-import { openScenario } from '../scenarios/scenario-reader.js';
-import { ensureDefaultScenario } from '../scenarios/default-scenario.js';
+import { defaultScenarioWithRig } from './default-scenario-rig.js';
 import type { Benchmark } from './benchmark.js';
 
 const DURATION_S = 8;
@@ -14,11 +13,7 @@ const DURATION_S = 8;
 export const e2eLatencyBench: Benchmark = {
   name: `end-to-end latency of the default scenario at rate 1 (${DURATION_S} s, no encoders)`,
   async run() {
-    const path = await ensureDefaultScenario();
-    const scenario = await openScenario(path);
-    const rig = scenario.rig;
-    await scenario.close();
-    if (!rig) throw new Error(`${path} holds no rig`);
+    const { path, rig } = await defaultScenarioWithRig();
 
     const arrival = new Map<string, bigint>();
     const latencies: number[] = [];

@@ -1,7 +1,6 @@
 import type { Rig } from '../engine/config/rig-schema.js';
 import { replayScenario } from '../engine/replay.js';
-import { openScenario } from '../scenarios/scenario-reader.js';
-import { ensureDefaultScenario } from '../scenarios/default-scenario.js';
+import { defaultScenarioWithRig } from './default-scenario-rig.js';
 import { median, type Benchmark, type Figure } from './benchmark.js';
 
 /**
@@ -12,11 +11,7 @@ import { median, type Benchmark, type Figure } from './benchmark.js';
 export const e2eReplayBench: Benchmark = {
   name: 'end-to-end replay of the default scenario (--max)',
   async run() {
-    const path = await ensureDefaultScenario();
-    const scenario = await openScenario(path);
-    const rig = scenario.rig;
-    await scenario.close();
-    if (!rig) throw new Error(`${path} holds no rig`);
+    const { path, rig } = await defaultScenarioWithRig();
     return [
       ...(await replayFigures(path, rig, 'e2e.replay', 'the default rig with its encoders; goal ≥ 4 before there were encoders')),
       ...(await replayFigures(path, { ...rig, encoders: [] }, 'e2e.replay.noEncoders', 'the default rig without encoders')),

@@ -13,6 +13,7 @@
 #include "bev_napi.h"
 #include "cluster.h"
 #include "export_registry.h"
+#include "parallel.h"
 #include "scratch.h"
 
 namespace percept {
@@ -59,6 +60,7 @@ Task ParseCluster(const Napi::CallbackInfo& info) {
   auto records = std::make_shared<std::vector<double>>();
   Task task;
   task.work = [=]() -> std::string {
+    const PoolAwake awake;  // the stages alternate parallel and serial phases
     auto lease = ProcessScratch<ClusterStage1>().Acquire();
     ClusterStage1& stage1 = *lease;
 #ifdef PERCEPT_WITH_CUDA

@@ -27,7 +27,7 @@ namespace percept {
 namespace {
 
 // Points per task when computing cells; clusters per task for the boxes.
-constexpr std::size_t kCellChunk = 16 * 1024;
+constexpr std::size_t kCellChunk = 8 * 1024;
 constexpr std::size_t kClustersPerTask = 4;
 // Scratch bigger than this is freed after the call instead of kept (a huge grid should not pin
 // its memory for the life of the process).
@@ -67,6 +67,7 @@ struct GridScratch {
   std::vector<float> highest;     // its highest z
   std::vector<float> reference;   // its ground reference
   std::vector<int32_t> parent;    // union-find over slots; -1 when no non-ground point
+  std::vector<int32_t> groupOf;   // the slot's group (its component's number)
   std::vector<int32_t> order, spare, histogram;  // slots in cell order, and sort space
   void Trim() {
     slots.Trim();
@@ -77,6 +78,7 @@ struct GridScratch {
     TrimScratch(highest, kKeepBytes);
     TrimScratch(reference, kKeepBytes);
     TrimScratch(parent, kKeepBytes);
+    TrimScratch(groupOf, kKeepBytes);
   }
 };
 
@@ -343,10 +345,12 @@ std::size_t ConvexHull(const double* xs, const double* ys, std::size_t n, HullSc
 }
 
 // Minimum-area rectangle: one side of it lies on a hull edge, so trying each edge is exact.
-// O(h^2), and cluster hulls have a few dozen vertices.
+// O(h^2), and cluster hulls have a few dozen vertices. The yaw is computed once, for the winning
+// edge: atan2 per improvement cost more than the search on small clusters.
 Box MinAreaRect(const Pt* hull, std::size_t h) {
   Box box{hull[0].first, hull[0].second, 0, 0, 0};
   double best = std::numeric_limits<double>::infinity();
+  double bestDx = 1, bestDy = 0;
   for (std::size_t i = 0; i < h; ++i) {
     const std::size_t j = (i + 1) % h;
     const double ox = hull[i].first, oy = hull[i].second;
@@ -386,10 +390,37 @@ Box MinAreaRect(const Pt* hull, std::size_t h) {
       dx = -dx;
       dy = -dy;
     }
-    box.yaw = std::atan2(dy, dx);
+    bestDx = dx;
+    bestDy = dy;
   }
+  if (best < std::numeric_limits<double>::infinity()) box.yaw = std::atan2(bestDy, bestDx);
   return box;
 }
+
+inline float Min(float best, float v) { return v < best ? v : best; }
+
+// The lowest z over the 3 x 3 cells around an interior cell (m points at its map entry), as a
+// tree of minimums rather than a chain of nine.
+inline float Lowest3x3(const float* lowest, const int32_t* m, int32_t width) {
+  const int32_t* up = m - width;
+  const int32_t* down = m + width;
+  const float a = Min(Min(lowest[up[-1]], lowest[up[0]]), lowest[up[1]]);
+  const float b = Min(Min(lowest[m[-1]], lowest[m[0]]), lowest[m[1]]);
+  const float c = Min(Min(lowest[down[-1]], lowest[down[0]]), lowest[down[1]]);
+  return Min(Min(a, b), c);
+}
+
+// The row of cells visited in increasing order, found by counting rows instead of dividing.
+struct RowTracker {
+  int32_t width, row, start;
+  RowTracker(int32_t w, int32_t firstCell) : width(w), row(firstCell / w), start(row * w) {}
+  void Advance(int32_t cell) {
+    while (cell >= start + width) {
+      ++row;
+      start += width;
+    }
+  }
+};
 
 // Slots 1..n ordered by their cell (LSD radix sort; cells are distinct), so that the window
 // loops below sweep the slot map row by row instead of jumping around it.
@@ -477,6 +508,7 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
     s.highest.resize(count + 1);
     s.reference.resize(count + 1);
     s.parent.resize(count + 1);
+    s.groupOf.resize(count + 1);
   }
   int32_t* cellOf = s.cellOf.data();
   float* lowest = s.lowest.data();
@@ -510,11 +542,13 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
     group[i] = t;
   }
 
-  // Ground reference of each touched cell: the lowest z over the window, cells visited in the
-  // reference's order with its strict comparison (empty cells map to slot 0, whose +Inf never
-  // wins). A cell is occupied (not all ground) when its highest point is not ground: z - ref
-  // rounds monotonically in z, so no lower point of the cell can pass the threshold when it
-  // fails. Occupied cells start as their own union-find root, the others get -1.
+  // Ground reference of each touched cell: the lowest z over the window (empty cells map to slot
+  // 0, whose +Inf never wins). The order of the comparisons may differ from the reference's; it
+  // can only change the sign of a zero reference, which no test below can tell apart. A cell is
+  // occupied (not all ground) when its highest point is not ground: z - ref rounds
+  // monotonically in z, so no lower point of the cell can pass the threshold when it fails.
+  // Occupied cells start as their own union-find root, the others get -1. Cells come in order,
+  // so rows are followed by counting instead of dividing per cell.
   const int32_t gr = prm.groundRadius, width = g.width, height = g.height;
   const double maxGroundZ = prm.maxGroundZ, threshold = prm.groundThreshold;
   auto isGround = [maxGroundZ, threshold](double ref, double z) {
@@ -523,18 +557,22 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
   SlotsByCell(cellOf, touched, g.cells(), s);
   const int32_t* order = s.order.data();
   ParallelChunks(static_cast<std::size_t>(touched), 4096, [&](std::size_t b, std::size_t e) {
+    RowTracker rows(width, cellOf[order[b]]);
     for (std::size_t j = b; j < e; ++j) {
       const int32_t t = order[j];
       const int32_t c = cellOf[t];
-      const int32_t row = c / width, col = c % width;
-      const int32_t r0 = std::max(0, row - gr), r1 = std::min(height - 1, row + gr);
-      const int32_t k0 = std::max(0, col - gr), k1 = std::min(width - 1, col + gr);
-      float best = lowest[t];
-      for (int32_t r = r0; r <= r1; ++r) {
-        const int32_t* line = map + static_cast<std::size_t>(r) * width;
-        for (int32_t k = k0; k <= k1; ++k) {
-          const float v = lowest[line[k]];
-          best = v < best ? v : best;
+      rows.Advance(c);
+      const int32_t row = rows.row, col = c - rows.start;
+      float best;
+      if (gr == 1 && row > 0 && row + 1 < height && col > 0 && col + 1 < width) {
+        best = Lowest3x3(lowest, map + c, width);
+      } else {
+        const int32_t r0 = std::max(0, row - gr), r1 = std::min(height - 1, row + gr);
+        const int32_t k0 = std::max(0, col - gr), k1 = std::min(width - 1, col + gr);
+        best = lowest[t];
+        for (int32_t r = r0; r <= r1; ++r) {
+          const int32_t* line = map + static_cast<std::size_t>(r) * width;
+          for (int32_t k = k0; k <= k1; ++k) best = Min(best, lowest[line[k]]);
         }
       }
       reference[t] = best;
@@ -553,54 +591,85 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
     }
     return x;
   };
+  RowTracker rows(width, touched > 0 ? cellOf[order[0]] : 0);
   for (int32_t j = 0; j < touched; ++j) {
     const int32_t t = order[j];
     if (parent[t] < 0) continue;
     const int32_t c = cellOf[t];
-    const int32_t row = c / width, col = c % width;
+    rows.Advance(c);
+    const int32_t row = rows.row, col = c - rows.start;
     const int32_t r1 = std::min(height - 1, row + lr);
     const int32_t k0 = std::max(0, col - lr), k1 = std::min(width - 1, col + lr);
+    int32_t root = find(t);
     for (int32_t r = row; r <= r1; ++r) {
       const int32_t* line = map + static_cast<std::size_t>(r) * width;
       for (int32_t k = r == row ? col + 1 : k0; k <= k1; ++k) {
         const int32_t u = line[k];
         if (parent[u] < 0) continue;  // empty (slot 0) or all ground
-        int32_t a = find(t), b = find(u);
-        if (a == b) continue;
-        if (cellOf[a] < cellOf[b]) std::swap(a, b);
-        parent[a] = b;  // the root with the larger cell hooks under the smaller
+        const int32_t other = find(u);
+        if (other == root) continue;
+        // The root with the larger cell hooks under the smaller.
+        if (cellOf[root] < cellOf[other]) {
+          parent[other] = root;
+        } else {
+          parent[root] = other;
+          root = other;
+        }
       }
     }
   }
   s.slots.Restore(cellOf + 1, static_cast<std::size_t>(touched));
-  for (int32_t t = 1; t <= touched; ++t) {
-    if (parent[t] >= 0) parent[t] = find(t);
+
+  // Components become groups numbered in the order of their root cells, the order of cluster
+  // ids, so stage 2 has nothing to sort. Slots come in cell order and a root is its component's
+  // smallest cell, so each root is numbered before the rest of its component.
+  int32_t* groupOf = s.groupOf.data();
+  out.groupRoot.clear();
+  for (int32_t j = 0; j < touched; ++j) {
+    const int32_t t = order[j];
+    if (parent[t] < 0) continue;
+    const int32_t root = find(t);
+    if (root == t) {
+      groupOf[t] = static_cast<int32_t>(out.groupRoot.size());
+      out.groupRoot.push_back(cellOf[t]);
+    } else {
+      groupOf[t] = groupOf[root];
+    }
   }
 
-  // Groups are slots (slot 0 a group without points): a non-ground point's group is its
-  // component's root. Stage 2's per-group statistics come along in the same pass, ground points
-  // adding to slot 0's (then reset), which spares a branch on every point: ground and not
-  // alternate unpredictably.
-  const std::size_t groups = static_cast<std::size_t>(touched) + 1;
+  // A non-ground point's group is its component's. Stage 2's per-group statistics come along in
+  // the same pass. Consecutive points mostly share a group, so the group being added to is kept
+  // in registers and stored when the group changes: adding to memory made each point wait for
+  // the previous one's store.
+  const std::size_t groups = out.groupRoot.size();
   if (out.stats.size() < groups) out.stats.resize(groups);
   if (out.rank.size() < count) out.rank.resize(count);
   GroupStats* stats = out.stats.data();
   int32_t* rank = out.rank.data();
   for (std::size_t k = 0; k < groups; ++k) stats[k].count = 0;
   const int32_t fx = prm.fx, fy = prm.fy;
+  int32_t current = -1;
+  GroupStats run{};
   for (std::size_t i = 0; i < count; ++i) {
     const int32_t t = group[i];
     if (t < 0) continue;
     const float* p = points + i * stride;
     const float z = p[prm.fz];
-    const bool ground = isGround(reference[t], z);
-    const int32_t k = ground ? 0 : parent[t];
-    group[i] = ground ? kLabelGround : k;
-    rank[i] = AddToGroup(stats[k], p, z, fx, fy);
+    if (isGround(reference[t], z)) {
+      group[i] = kLabelGround;
+      continue;
+    }
+    const int32_t k = groupOf[t];
+    group[i] = k;
+    if (k != current) {
+      if (current >= 0) stats[current] = run;
+      run = stats[k];
+      current = k;
+    }
+    rank[i] = AddToGroup(run, p, z, fx, fy);
   }
-  stats[0].count = 0;
+  if (current >= 0) stats[current] = run;
   out.statsValid = true;
-  out.groupRoot.assign(cellOf, cellOf + touched + 1);
 }
 
 void GroupsFromRoots(std::size_t cells, ClusterStage1& s) {
@@ -659,7 +728,8 @@ void ClusterStage2(const float* points, std::size_t count, std::size_t stride, c
   for (std::size_t k = 0; k < groups; ++k) {
     if (stats[k].count > 0) s.used.push_back(static_cast<int32_t>(k));
   }
-  std::sort(s.used.begin(), s.used.end(), [&](int32_t a, int32_t b) { return groupRoot[a] < groupRoot[b]; });
+  auto byRoot = [&](int32_t a, int32_t b) { return groupRoot[a] < groupRoot[b]; };
+  if (!std::is_sorted(s.used.begin(), s.used.end(), byRoot)) std::sort(s.used.begin(), s.used.end(), byRoot);
   if (s.idOf.size() < groups) s.idOf.resize(groups);
   int32_t* idOf = s.idOf.data();
   s.groupOfCluster.clear();

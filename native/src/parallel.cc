@@ -46,6 +46,14 @@ class Pool {
     }
   }
 
+  // While positive, idle workers poll instead of sleeping (PoolAwake).
+  void HoldAwake(int delta) {
+    if (awake_.fetch_add(delta) == 0 && delta > 0 && sleepers_.load() > 0) {
+      { std::lock_guard<std::mutex> lock(mutex_); }
+      wake_.notify_all();
+    }
+  }
+
   void Run(std::size_t tasks, void (*run)(const void*, std::size_t), const void* ctx) {
     bool idle = false;
     if (workers_ == 0 || tasks < 2 || !busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) {
@@ -108,12 +116,14 @@ class Pool {
       const auto spinUntil = std::chrono::steady_clock::now() + kIdleSpin;
       for (unsigned k = 1; epoch_.load(std::memory_order_acquire) == seen; ++k) {
         CpuRelax();
-        if (k % 64 == 0 && std::chrono::steady_clock::now() > spinUntil) {
+        if (k % 64 == 0 && awake_.load(std::memory_order_relaxed) == 0 &&
+            std::chrono::steady_clock::now() > spinUntil) {
           std::unique_lock<std::mutex> lock(mutex_);
           sleepers_.fetch_add(1);
-          wake_.wait(lock, [&] { return epoch_.load() != seen; });
+          wake_.wait(lock, [&] { return epoch_.load() != seen || awake_.load() > 0; });
           sleepers_.fetch_sub(1);
-          break;
+          if (epoch_.load() != seen) break;
+          k = 0;  // held awake: poll again
         }
       }
       seen = epoch_.load();
@@ -126,6 +136,7 @@ class Pool {
   }
 
   unsigned workers_ = 0;
+  std::atomic<int> awake_{0};
   std::atomic<bool> busy_{false};
   std::atomic<bool> open_{false};
   std::atomic<std::uint64_t> epoch_{0};
@@ -152,6 +163,14 @@ Pool& ThePool() {
 }
 
 }  // namespace
+
+PoolAwake::PoolAwake() : held_(CpuThreadCount() > 1) {
+  if (held_) ThePool().HoldAwake(1);
+}
+
+PoolAwake::~PoolAwake() {
+  if (held_) ThePool().HoldAwake(-1);
+}
 
 void RunTasks(std::size_t tasks, void (*run)(const void* ctx, std::size_t task), const void* ctx) {
   if (tasks == 0) return;

@@ -28,6 +28,21 @@ void ParallelTasks(std::size_t tasks, const Fn& fn) {
       tasks, [](const void* ctx, std::size_t t) { (*static_cast<const Fn*>(ctx))(t); }, &fn);
 }
 
+// While one is alive, the pool's idle workers keep polling for work instead of going to sleep. A
+// kernel that alternates parallel phases with serial ones holds one for the length of its call,
+// so that each parallel phase finds the workers awake: a sleeping worker takes tens of
+// microseconds to wake (more on a virtual machine), as long as a whole phase of a LiDAR frame.
+class PoolAwake {
+ public:
+  PoolAwake();
+  ~PoolAwake();
+  PoolAwake(const PoolAwake&) = delete;
+  PoolAwake& operator=(const PoolAwake&) = delete;
+
+ private:
+  bool held_;
+};
+
 // Runs fn(begin, end) over [0, count) in contiguous ranges, one per thread, on up to
 // CpuThreadCount() threads. Below minPerThread items per thread fewer threads are used, since
 // waking a worker and sharing cache lines costs more than tiny ranges save.

@@ -29,6 +29,8 @@ namespace {
 // Points per task when computing cells; clusters per task for the boxes.
 constexpr std::size_t kCellChunk = 8 * 1024;
 constexpr std::size_t kClustersPerTask = 4;
+// Fewer touched cells than this link in one band (see the linking below).
+constexpr int32_t kMinBandedLinkCells = 2048;
 // Scratch bigger than this is freed after the call instead of kept (a huge grid should not pin
 // its memory for the life of the process).
 constexpr std::size_t kKeepBytes = 32u << 20;
@@ -582,7 +584,9 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
 
   // Occupied cells within linkRadius connect; each cell links forward (to cells of higher index)
   // only, which covers every pair once. Union-find runs on slots but compares cells, so each
-  // root is its component's smallest cell.
+  // root is its component's smallest cell, whatever order the links are made in. That lets two
+  // bands of rows link on their own, in parallel (each touches only its own slots), before the
+  // links that cross from the first band into the second.
   const int32_t lr = prm.linkRadius;
   auto find = [parent](int32_t x) {
     while (parent[x] != x) {
@@ -591,32 +595,56 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
     }
     return x;
   };
-  RowTracker rows(width, touched > 0 ? cellOf[order[0]] : 0);
-  for (int32_t j = 0; j < touched; ++j) {
-    const int32_t t = order[j];
-    if (parent[t] < 0) continue;
-    const int32_t c = cellOf[t];
-    rows.Advance(c);
-    const int32_t row = rows.row, col = c - rows.start;
-    const int32_t r1 = std::min(height - 1, row + lr);
-    const int32_t k0 = std::max(0, col - lr), k1 = std::min(width - 1, col + lr);
-    int32_t root = find(t);
-    for (int32_t r = row; r <= r1; ++r) {
-      const int32_t* line = map + static_cast<std::size_t>(r) * width;
-      for (int32_t k = r == row ? col + 1 : k0; k <= k1; ++k) {
-        const int32_t u = line[k];
-        if (parent[u] < 0) continue;  // empty (slot 0) or all ground
-        const int32_t other = find(u);
-        if (other == root) continue;
-        // The root with the larger cell hooks under the smaller.
-        if (cellOf[root] < cellOf[other]) {
-          parent[other] = root;
-        } else {
-          parent[root] = other;
-          root = other;
+  // Links the occupied cells order[jb, je) to their forward neighbours in rows [minRow, maxRow].
+  auto link = [&](int32_t jb, int32_t je, int32_t minRow, int32_t maxRow) {
+    if (jb >= je) return;
+    RowTracker rows(width, cellOf[order[jb]]);
+    for (int32_t j = jb; j < je; ++j) {
+      const int32_t t = order[j];
+      if (parent[t] < 0) continue;
+      const int32_t c = cellOf[t];
+      rows.Advance(c);
+      const int32_t row = rows.row, col = c - rows.start;
+      const int32_t r0 = std::max(row, minRow), r1 = std::min(maxRow, row + lr);
+      const int32_t k0 = std::max(0, col - lr), k1 = std::min(width - 1, col + lr);
+      int32_t root = find(t);
+      for (int32_t r = r0; r <= r1; ++r) {
+        const int32_t* line = map + static_cast<std::size_t>(r) * width;
+        for (int32_t k = r == row ? col + 1 : k0; k <= k1; ++k) {
+          const int32_t u = line[k];
+          if (parent[u] < 0) continue;  // empty (slot 0) or all ground
+          const int32_t other = find(u);
+          if (other == root) continue;
+          // The root with the larger cell hooks under the smaller.
+          if (cellOf[root] < cellOf[other]) {
+            parent[other] = root;
+          } else {
+            parent[root] = other;
+            root = other;
+          }
         }
       }
     }
+  };
+  if (touched < kMinBandedLinkCells || CpuThreadCount() < 2) {
+    link(0, touched, 0, height - 1);
+  } else {
+    // The bands split at the row of the middle touched cell; the first slot at or past that row
+    // starts the second band, and the last lr rows of the first band link across afterwards.
+    const int32_t splitRow = cellOf[order[touched / 2]] / width;
+    auto firstAtRow = [&](int32_t row) {
+      const int32_t cell = row * width;
+      return static_cast<int32_t>(std::partition_point(order, order + touched, [&](int32_t t) { return cellOf[t] < cell; }) - order);
+    };
+    const int32_t split = firstAtRow(splitRow);
+    ParallelTasks(2, [&](std::size_t band) {
+      if (band == 0) {
+        link(0, split, 0, splitRow - 1);
+      } else {
+        link(split, touched, splitRow, height - 1);
+      }
+    });
+    link(firstAtRow(std::max(0, splitRow - lr)), split, splitRow, height - 1);
   }
   s.slots.Restore(cellOf + 1, static_cast<std::size_t>(touched));
 

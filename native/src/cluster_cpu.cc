@@ -424,6 +424,71 @@ struct RowTracker {
   }
 };
 
+// Slots in order of first point (1, 2, ...), each with its cell's lowest z (the first point sets
+// it and later ones only when strictly lower, as in the reference) and highest z; group[i] goes
+// from the point's cell to its slot (kLabelOutside for none). Returns the number of slots. A
+// function of its own so that the running count stays in a register: as a local of the caller,
+// whose lambdas take it by reference, it was stored and reloaded on every point.
+int32_t NumberSlots(const float* pz, std::size_t stride, std::size_t count, int32_t* map, int32_t* group,
+                    int32_t* cellOf, float* lowest, float* highest) {
+  int32_t touched = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int32_t c = group[i];
+    if (c < 0) {
+      group[i] = kLabelOutside;
+      continue;
+    }
+    const float z = pz[i * stride];
+    const int32_t old = map[c];
+    const bool fresh = old == 0;
+    const int32_t t = fresh ? touched + 1 : old;
+    touched += fresh;
+    map[c] = t;
+    cellOf[t] = c;
+    const float lo = lowest[t], hi = highest[t];
+    lowest[t] = fresh ? z : (z < lo ? z : lo);
+    highest[t] = fresh ? z : (z > hi ? z : hi);
+    group[i] = t;
+  }
+  return touched;
+}
+
+// What the pass that labels points and packs each cluster's points reads and writes.
+struct PackPass {
+  const float* points;
+  std::size_t stride;
+  int32_t fx, fy;
+  const int32_t* group;    // per point: its group, or its label when negative
+  const int32_t* rank;     // per point: its rank in its group
+  const int32_t* idOf;     // per group: its cluster id, or kLabelNoise
+  const int32_t* offsets;  // per cluster: where its points start in xs and ys
+  int32_t spare;           // the entry of xs and ys that points in no cluster write to
+  int32_t* labels;
+  double* xs;
+  double* ys;
+};
+
+// Points [b, e). The fields are copied to locals so that the stores cannot alias them.
+void PackClusters(const PackPass& pass, std::size_t b, std::size_t e) {
+  const float* points = pass.points;
+  const std::size_t stride = pass.stride;
+  const int32_t fx = pass.fx, fy = pass.fy, spare = pass.spare;
+  const int32_t *group = pass.group, *rank = pass.rank, *idOf = pass.idOf, *offsets = pass.offsets;
+  int32_t* labels = pass.labels;
+  double* xs = pass.xs;
+  double* ys = pass.ys;
+  for (std::size_t i = b; i < e; ++i) {
+    const int32_t k = group[i];
+    // A negative group is already the label (ground or outside).
+    const int32_t label = k < 0 ? k : idOf[k];
+    labels[i] = label;
+    const float* p = points + i * stride;
+    const int32_t m = label < 0 ? spare : offsets[label] + rank[i];
+    xs[m] = p[fx];
+    ys[m] = p[fy];
+  }
+}
+
 // Slots 1..n ordered by their cell (LSD radix sort; cells are distinct), so that the window
 // loops below sweep the slot map row by row instead of jumping around it.
 void SlotsByCell(const int32_t* cellOf, int32_t n, std::size_t cells, GridScratch& s) {
@@ -522,27 +587,7 @@ void ClusterStage1Cpu(const float* points, std::size_t count, std::size_t stride
   parent[0] = -1;
   const float* pz = points + prm.fz;
 
-  // Slots in order of first point, each with its cell's lowest z (the first point sets it and
-  // later ones only when strictly lower, as in the reference) and highest z.
-  int32_t touched = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int32_t c = group[i];
-    if (c < 0) {
-      group[i] = kLabelOutside;
-      continue;
-    }
-    const float z = pz[i * stride];
-    const int32_t old = map[c];
-    const bool fresh = old == 0;
-    const int32_t t = fresh ? touched + 1 : old;
-    touched += fresh;
-    map[c] = t;
-    cellOf[t] = c;
-    const float lo = lowest[t], hi = highest[t];
-    lowest[t] = fresh ? z : (z < lo ? z : lo);
-    highest[t] = fresh ? z : (z > hi ? z : hi);
-    group[i] = t;
-  }
+  const int32_t touched = NumberSlots(pz, stride, count, map, group, cellOf, lowest, highest);
 
   // Ground reference of each touched cell: the lowest z over the window (empty cells map to slot
   // 0, whose +Inf never wins). The order of the comparisons may differ from the reference's; it
@@ -775,26 +820,19 @@ void ClusterStage2(const float* points, std::size_t count, std::size_t stride, c
   const int32_t* groupOfCluster = s.groupOfCluster.data();
   const int32_t* offsets = s.offsets.data();
 
-  // Labels, and each cluster's points packed together in point order for its box.
-  if (s.xs.size() < static_cast<std::size_t>(offsets[clusters])) {
-    s.xs.resize(offsets[clusters]);
-    s.ys.resize(offsets[clusters]);
+  // Labels, and each cluster's points packed together in point order for its box. A point in no
+  // cluster is written to one spare entry past the end rather than skipped: ground and not
+  // alternate unpredictably, and a branch on it cost more than the store.
+  const std::size_t packed = static_cast<std::size_t>(offsets[clusters]);
+  if (s.xs.size() < packed + 1) {
+    s.xs.resize(packed + 1);
+    s.ys.resize(packed + 1);
   }
-  double* xs = s.xs.data();
-  double* ys = s.ys.data();
-  ParallelChunks(count, kCellChunk, [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) {
-      const int32_t k = group[i];
-      // A negative group is already the label (ground or outside).
-      const int32_t label = k < 0 ? k : idOf[k];
-      labels[i] = label;
-      if (label < 0) continue;
-      const float* p = points + i * stride;
-      const int32_t m = offsets[label] + rank[i];
-      xs[m] = p[fx];
-      ys[m] = p[fy];
-    }
+  ParallelChunks(count, kCellChunk, [&, xs = s.xs.data(), ys = s.ys.data(), spare = static_cast<int32_t>(packed)](std::size_t b, std::size_t e) {
+    PackClusters({points, stride, fx, fy, group, rank, idOf, offsets, spare, labels, xs, ys}, b, e);
   });
+  const double* xs = s.xs.data();
+  const double* ys = s.ys.data();
 
   records.assign(clusters * kClusterRecord, 0.0);
   ParallelChunks(clusters, kClustersPerTask, [&](std::size_t b, std::size_t e) {

@@ -462,7 +462,7 @@ struct PackPass {
   const int32_t* rank;     // per point: its rank in its group
   const int32_t* idOf;     // per group: its cluster id, or kLabelNoise
   const int32_t* offsets;  // per cluster: where its points start in xs and ys
-  int32_t spare;           // the entry of xs and ys that points in no cluster write to
+  int32_t spare;           // the entry of xs and ys that this range's points in no cluster write to
   int32_t* labels;
   double* xs;
   double* ys;
@@ -821,14 +821,18 @@ void ClusterStage2(const float* points, std::size_t count, std::size_t stride, c
   const int32_t* offsets = s.offsets.data();
 
   // Labels, and each cluster's points packed together in point order for its box. A point in no
-  // cluster is written to one spare entry past the end rather than skipped: ground and not
-  // alternate unpredictably, and a branch on it cost more than the store.
+  // cluster is written to a spare entry past the end rather than skipped: ground and not
+  // alternate unpredictably, and a branch on it cost more than the store. Each range of points
+  // has a spare entry in a cache line of its own, or the threads would fight over one line.
+  constexpr std::size_t kLine = 64 / sizeof(double);
   const std::size_t packed = static_cast<std::size_t>(offsets[clusters]);
-  if (s.xs.size() < packed + 1) {
-    s.xs.resize(packed + 1);
-    s.ys.resize(packed + 1);
+  const std::size_t ranges = (count + kCellChunk - 1) / kCellChunk;
+  if (s.xs.size() < packed + (ranges + 1) * kLine) {
+    s.xs.resize(packed + (ranges + 1) * kLine);
+    s.ys.resize(packed + (ranges + 1) * kLine);
   }
-  ParallelChunks(count, kCellChunk, [&, xs = s.xs.data(), ys = s.ys.data(), spare = static_cast<int32_t>(packed)](std::size_t b, std::size_t e) {
+  ParallelChunks(count, kCellChunk, [&, xs = s.xs.data(), ys = s.ys.data()](std::size_t b, std::size_t e) {
+    const auto spare = static_cast<int32_t>(packed + (b / kCellChunk + 1) * kLine);
     PackClusters({points, stride, fx, fy, group, rank, idOf, offsets, spare, labels, xs, ys}, b, e);
   });
   const double* xs = s.xs.data();

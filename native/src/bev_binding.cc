@@ -9,6 +9,7 @@
 #include "bev.h"
 #include "bev_napi.h"
 #include "export_registry.h"
+#include "parallel.h"
 
 namespace percept {
 namespace {
@@ -59,6 +60,7 @@ Task ParseBev(const Napi::CallbackInfo& info) {
     if (backend == Backend::kCuda) return RasterizeBevCuda(p.data, p.count, p.stride, f, g, dst);
 #endif
     (void)backend;
+    const PoolAwake awake;  // parallel phases around a serial pass over the points
     RasterizeBevCpu(p.data, p.count, p.stride, f, g, dst);
     return {};
   };

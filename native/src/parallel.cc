@@ -46,8 +46,10 @@ class Pool {
     }
   }
 
-  // While positive, idle workers poll instead of sleeping (PoolAwake).
+  // While positive, idle workers poll instead of sleeping (PoolAwake); after it drops, they
+  // poll for kIdleSpin more, as after a job, in case the next kernel of a frame follows.
   void HoldAwake(int delta) {
+    if (delta < 0) released_.store(Now(), std::memory_order_relaxed);
     if (awake_.fetch_add(delta) == 0 && delta > 0 && sleepers_.load() > 0) {
       { std::lock_guard<std::mutex> lock(mutex_); }
       wake_.notify_all();
@@ -116,8 +118,7 @@ class Pool {
       const auto spinUntil = std::chrono::steady_clock::now() + kIdleSpin;
       for (unsigned k = 1; epoch_.load(std::memory_order_acquire) == seen; ++k) {
         CpuRelax();
-        if (k % 64 == 0 && awake_.load(std::memory_order_relaxed) == 0 &&
-            std::chrono::steady_clock::now() > spinUntil) {
+        if (k % 64 == 0 && awake_.load(std::memory_order_relaxed) == 0 && Idle(spinUntil)) {
           std::unique_lock<std::mutex> lock(mutex_);
           sleepers_.fetch_add(1);
           wake_.wait(lock, [&] { return epoch_.load() != seen || awake_.load() > 0; });
@@ -135,8 +136,18 @@ class Pool {
     }
   }
 
+  using Clock = std::chrono::steady_clock;
+  static Clock::rep Now() { return Clock::now().time_since_epoch().count(); }
+  // Past the polling time after this worker's last job and after the last PoolAwake ended.
+  bool Idle(Clock::time_point spinUntil) const {
+    const Clock::time_point now = Clock::now();
+    const Clock::time_point released{Clock::duration(released_.load(std::memory_order_relaxed))};
+    return now > spinUntil && now > released + kIdleSpin;
+  }
+
   unsigned workers_ = 0;
   std::atomic<int> awake_{0};
+  std::atomic<Clock::rep> released_{0};
   std::atomic<bool> busy_{false};
   std::atomic<bool> open_{false};
   std::atomic<std::uint64_t> epoch_{0};

@@ -5,9 +5,9 @@
 // The grid stage works on the cells that points touch, never on the whole grid: one per-cell map,
 // kept between calls (scratch.h) and all zero outside a call, numbers the touched cells, and
 // every other array is per touched cell. A 400 x 400 grid costs nothing per call beyond the few
-// thousand cells a sweep occupies. The loops whose branches would depend on the data (is this
-// point's cell new, is it lower, is it ground) are written as selects: on LiDAR data those
-// branches are close to coin flips.
+// thousand cells a sweep occupies. Where a branch on the data would be close to a coin flip on
+// LiDAR data (is this point lower than its cell's lowest, does it go into a cluster), the loops
+// use selects instead; ground and not come in runs long enough to branch on.
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -115,6 +115,15 @@ describe.skipIf(!nativeOk)('clusterBev: C++ agrees with the TypeScript reference
     expect(expectAgreement(KITTI, 4, { xMin: 0, xMax: 70, yMin: -40, yMax: 40, resolution: 0.3 }, KITTI_OPTIONS)).toBeGreaterThan(30);
   });
 
+  it('on the nuScenes sweep with other ground windows and link radii, and on grids one row or column wide', () => {
+    // Rows link in two bands, and links reach across the split by up to linkRadius rows.
+    for (const [groundRadius, linkRadius] of [[0, 1], [2, 3], [1, 16]]) {
+      expect(expectAgreement(NUSCENES, 5, GRID, { ...NUSCENES_OPTIONS, groundRadius, linkRadius })).toBeGreaterThanOrEqual(10);
+    }
+    expect(expectAgreement(NUSCENES, 5, { xMin: -50, xMax: 50, yMin: -0.3, yMax: 0, resolution: 0.01 }, NUSCENES_OPTIONS)).toBeGreaterThan(0);
+    expect(expectAgreement(NUSCENES, 5, { xMin: -0.3, xMax: 0, yMin: -50, yMax: 50, resolution: 0.01 }, { ...NUSCENES_OPTIONS, linkRadius: 2 })).toBeGreaterThan(0);
+  });
+
   it('finds clusters at the ground-truth objects of the nuScenes sample', () => {
     const { clusters } = clusterBev(NUSCENES, 5, GRID, { ...NUSCENES_OPTIONS, backend: 'cpu' });
     // bbox_3d = [x, y, z(centre), l, w, h, yaw] in the LiDAR frame.

@@ -5,6 +5,8 @@ import { MODALITIES, type FrameSet, type Modality, type SensorFrame } from './co
 import { createClock, millisToNanos, nanosToMillis, type Nanos } from './core/time.js';
 import { EgoInterpolator } from './sync/ego-interpolation.js';
 import { SetFusion } from './fuse/set-fusion.js';
+import { slowKernelsWarning } from './fuse/slow-kernels-warning.js';
+import { backend } from '../native/backend.js';
 import { createEncoders } from './encode/create-encoders.js';
 import { encodeStage, type Encoder } from './encode/encode-stage.js';
 import type { EncodedSet } from './encode/encoded-set.js';
@@ -199,6 +201,11 @@ export function createEngine(rig: Rig, options: EngineOptions): Engine {
 
     async start() {
       if (subscription) throw new Error('engine already started');
+      if (fusion.enabled) {
+        backend(); // a PERCEPT_BACKEND that cannot run here stops the start, not the first LiDAR sweep
+        const warning = slowKernelsWarning(true);
+        if (warning) options.log?.(warning);
+      }
       encoders = await createEncoders(rig, { baseDir: options.baseDir, log: options.log });
       await outputs.start();
       const sync = rig.sync.policy === 'nearest'

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bev.h"
+#include "cell_map.h"
 #include "cells_cpu.h"
 #include "scratch.h"
 
@@ -117,6 +118,40 @@ void ComputeLidarCells(const float* points, std::size_t count, std::size_t strid
   });
 }
 
+// Each valid point (cellOf[i] >= 0) into its cell's sums, found through slotOf (0 = none yet,
+// else the sums' index), sums numbered 1, 2, ... in order of the cells' first points; returns
+// how many. Written without branches on the data: whether a point opens a cell, or raises or
+// lowers its extremes, is unpredictable. The first point sets both extremes, later ones replace
+// them only when strictly beyond (which keeps the first of equal values, -0 vs +0 included); the
+// sum starts at 0 and adds, so a -0 intensity still sums to +0, as in the reference.
+uint32_t SumCells(const float* points, std::size_t count, std::size_t stride, const BevFields& f,
+                  const int32_t* cellOf, int32_t* slotOf, CellSums* sums) {
+  const float* pz = points + f.z;
+  const bool intensity = f.intensity >= 0;
+  const float* pi = points + (intensity ? f.intensity : 0);
+  uint32_t touched = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int32_t c = cellOf[i];
+    if (c < 0) continue;
+    uint32_t slot = static_cast<uint32_t>(slotOf[c]);
+    const bool fresh = slot == 0;
+    slot = fresh ? touched + 1 : slot;
+    touched += fresh;
+    slotOf[c] = static_cast<int32_t>(slot);
+    CellSums& e = sums[slot];
+    const float z = pz[i * stride];
+    const float hi = e.hi, lo = e.lo;
+    e.hi = fresh ? z : (z > hi ? z : hi);
+    e.lo = fresh ? z : (z < lo ? z : lo);
+    double sum = fresh ? 0.0 : e.sum;
+    if (intensity) sum += static_cast<double>(pi[i * stride]);
+    e.sum = sum;
+    e.count = (fresh ? 0 : e.count) + 1;
+    e.cell = c;
+  }
+  return touched;
+}
+
 // Sorts the points of s.cells (computed first).
 void SortPointsByCell(std::size_t count, const BevGrid& g, BevScratch& s) {
   // The point index lives in the key's low 32 bits.
@@ -193,7 +228,7 @@ void RasterizeBevCpu(const float* points, std::size_t count, std::size_t stride,
   float* minZ = out + cells;
   float* mean = out + 2 * cells;
   float* cnt = out + 3 * cells;
-  // Bands of cells, each cleared (and on the sorted path filled) by one task.
+  // On the sorted path, bands of cells, each cleared and filled by one task.
   const std::size_t bandCells = std::max<std::size_t>(kMinBandCells, (cells + kBands - 1) / kBands);
   auto clear = [&](std::size_t c0, std::size_t c1) {
     const std::size_t bytes = (c1 - c0) * sizeof(float);
@@ -212,45 +247,26 @@ void RasterizeBevCpu(const float* points, std::size_t count, std::size_t stride,
   };
 
   if (count <= kMaxSlotPoints) {
-    // One pass in point order over compact per-cell sums; the count plane, cleared, maps a cell
-    // to its sums (their index + 1, as raw bits) until the results overwrite it.
-    ParallelChunks(cells, bandCells, clear);
+    // One pass in point order over compact per-cell sums, which a per-cell map kept all zero
+    // between calls finds (cell_map.h), on one thread while another clears the raster.
+    auto mapLease = ProcessScratch<CellMap>().Acquire();
+    int32_t* slotOf = mapLease->Prepare(cells);
     if (s.sums.size() < count + 1) s.sums.resize(count + 1);
     CellSums* sums = s.sums.data();
-    const int32_t* cellOf = s.cells.data();
-    const float* pz = points + f.z;
-    const bool intensity = f.intensity >= 0;
-    const float* pi = points + (intensity ? f.intensity : 0);
-    // Written without branches on the data: whether a point opens a cell, or raises or lowers
-    // its extremes, is unpredictable. The first point sets both extremes, later ones replace
-    // them only when strictly beyond (which keeps the first of equal values, -0 vs +0
-    // included); the sum starts at 0 and adds, so a -0 intensity still sums to +0, as in the
-    // reference.
     uint32_t touched = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      const int32_t c = cellOf[i];
-      if (c < 0) continue;
-      uint32_t slot;
-      std::memcpy(&slot, cnt + c, sizeof slot);
-      const bool fresh = slot == 0;
-      slot = fresh ? touched + 1 : slot;
-      touched += fresh;
-      std::memcpy(cnt + c, &slot, sizeof slot);
-      CellSums& e = sums[slot];
-      const float z = pz[i * stride];
-      const float hi = e.hi, lo = e.lo;
-      e.hi = fresh ? z : (z > hi ? z : hi);
-      e.lo = fresh ? z : (z < lo ? z : lo);
-      double sum = fresh ? 0.0 : e.sum;
-      if (intensity) sum += static_cast<double>(pi[i * stride]);
-      e.sum = sum;
-      e.count = (fresh ? 0 : e.count) + 1;
-      e.cell = c;
-    }
+    ParallelTasks(2, [&](std::size_t task) {
+      if (task == 1) {
+        clear(0, cells);
+      } else {
+        touched = SumCells(points, count, stride, f, s.cells.data(), slotOf, sums);
+      }
+    });
     for (uint32_t t = 1; t <= touched; ++t) {
       const CellSums& e = sums[t];
       finish(static_cast<std::size_t>(e.cell), e.hi, e.lo, e.sum, e.count);
+      slotOf[e.cell] = 0;
     }
+    mapLease->Restored();
     return;
   }
 

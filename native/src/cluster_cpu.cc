@@ -14,6 +14,7 @@
 #include <numeric>
 #include <vector>
 
+#include "cell_map.h"
 #include "cells_cpu.h"
 #include "cluster.h"
 #include "scratch.h"
@@ -34,31 +35,6 @@ constexpr int32_t kMinBandedLinkCells = 2048;
 // Scratch bigger than this is freed after the call instead of kept (a huge grid should not pin
 // its memory for the life of the process).
 constexpr std::size_t kKeepBytes = 32u << 20;
-
-// A per-cell map to small numbers (0 = none), grown to the largest grid seen and all 0 outside a
-// call: each call puts back exactly the entries it set. Everything else is per touched cell (a
-// few thousand for a sweep), so the grid stage works in L1/L2 whatever the grid's size.
-struct CellMap {
-  std::vector<int32_t> map;
-  bool dirty = false;  // a call threw before putting the entries back
-
-  int32_t* Prepare(std::size_t cells) {
-    if (dirty) std::fill(map.begin(), map.end(), 0);
-    if (map.size() < cells) map.resize(cells, 0);
-    dirty = true;
-    return map.data();
-  }
-  void Restore(const int32_t* cells, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) map[cells[k]] = 0;
-    dirty = false;
-  }
-  void Trim() {
-    if (map.capacity() * sizeof(int32_t) > kKeepBytes) {
-      std::vector<int32_t>().swap(map);
-      dirty = false;
-    }
-  }
-};
 
 // Per touched cell, by slot 1, 2, ... in order of first point; slot 0 stands for "no cell" with
 // values that make lookups of empty cells need no branch (lowest +Inf, not occupied).

@@ -5,9 +5,8 @@
 // The grid stage works on the cells that points touch, never on the whole grid: one per-cell map,
 // kept between calls (scratch.h) and all zero outside a call, numbers the touched cells, and
 // every other array is per touched cell. A 400 x 400 grid costs nothing per call beyond the few
-// thousand cells a sweep occupies. Where a branch on the data would be close to a coin flip on
-// LiDAR data (is this point lower than its cell's lowest, does it go into a cluster), the loops
-// use selects instead; ground and not come in runs long enough to branch on.
+// thousand cells a sweep occupies. Where a branch on the data measured slower than a select (is
+// this point lower than its cell's lowest, does it go into a cluster), the loops use selects.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -797,9 +796,9 @@ void ClusterStage2(const float* points, std::size_t count, std::size_t stride, c
   const int32_t* offsets = s.offsets.data();
 
   // Labels, and each cluster's points packed together in point order for its box. A point in no
-  // cluster is written to a spare entry past the end rather than skipped: ground and not
-  // alternate unpredictably, and a branch on it cost more than the store. Each range of points
-  // has a spare entry in a cache line of its own, or the threads would fight over one line.
+  // cluster is written to a spare entry past the end rather than skipped: a branch on it cost
+  // more than the store. Each range of points has a spare entry in a cache line of its own, or
+  // the threads would fight over one line.
   constexpr std::size_t kLine = 64 / sizeof(double);
   const std::size_t packed = static_cast<std::size_t>(offsets[clusters]);
   const std::size_t ranges = (count + kCellChunk - 1) / kCellChunk;

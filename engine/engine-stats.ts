@@ -49,16 +49,8 @@ export class LatencyWindow {
 }
 
 /** What every run of the pipeline reports at the end, replayed or live. */
-export interface RunSummary {
+export interface RunSummary extends Omit<EngineStats, 'publishLatencyMs' | 'publishers'> {
   rig: string;
-  frames: Record<string, number>;
-  framesByModality: Record<Modality, number>;
-  framesets: number;
-  partialFramesets: number;
-  events: number;
-  drops: Partial<Record<DropReason, number>>;
-  decodeErrors: number;
-  latencyMs: LatencySummary;
   wallS: number;
   interrupted: boolean;
   /** Why the run ended early; what came before it is in the counts. */
